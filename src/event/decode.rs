@@ -1,0 +1,494 @@
+//! Decoding one message (a Kafka value or a JSON Lines line) into an [`Event`], with
+//! a fixed reason code for every kind of bad input.
+
+use std::borrow::Cow;
+
+use serde::Deserialize;
+use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+
+use super::time::{parse_timestamp, TimeZone};
+use super::*;
+
+/// Messages above this size are rejected before parsing (events.md, "Transport").
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// Why a message was rejected. The codes are the contract's fixed set: they become
+/// label values and DLQ headers, so they never carry message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RejectReason {
+    InvalidJson,
+    NotObject,
+    TooLarge,
+    MissingField,
+    UnknownType,
+    InvalidValue,
+    BadTimestamp,
+}
+
+impl RejectReason {
+    pub const ALL: [RejectReason; 7] = [
+        RejectReason::InvalidJson,
+        RejectReason::NotObject,
+        RejectReason::TooLarge,
+        RejectReason::MissingField,
+        RejectReason::UnknownType,
+        RejectReason::InvalidValue,
+        RejectReason::BadTimestamp,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            RejectReason::InvalidJson => "invalid_json",
+            RejectReason::NotObject => "not_object",
+            RejectReason::TooLarge => "too_large",
+            RejectReason::MissingField => "missing_field",
+            RejectReason::UnknownType => "unknown_type",
+            RejectReason::InvalidValue => "invalid_value",
+            RejectReason::BadTimestamp => "bad_timestamp",
+        }
+    }
+}
+
+/// A rejected message: the reason and, where known, the field at fault (a field name
+/// of the contract, never caller data).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("rejected: {} (field: {})", reason.code(), field.unwrap_or("-"))]
+pub struct Reject {
+    pub reason: RejectReason,
+    pub field: Option<&'static str>,
+}
+
+impl Reject {
+    fn new(reason: RejectReason, field: &'static str) -> Self {
+        Reject {
+            reason,
+            field: Some(field),
+        }
+    }
+
+    fn whole(reason: RejectReason) -> Self {
+        Reject {
+            reason,
+            field: None,
+        }
+    }
+}
+
+/// The wire shape. Every field is optional here so that a missing field is reported
+/// as `missing_field` rather than as a serde error; unknown fields are ignored (and
+/// never looked at: they may hold callers' names and phone numbers).
+#[derive(Deserialize)]
+struct Raw<'a> {
+    #[serde(borrow)]
+    event_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    order_id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    center: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    channel: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    purpose: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    disposition: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    topic: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    unit: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    due_at: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    result: Option<Cow<'a, str>>,
+    contacted: Option<bool>,
+    #[serde(borrow)]
+    satisfaction: Option<Cow<'a, str>>,
+    resolved: Option<bool>,
+}
+
+/// Decodes one message. Never panics; a rejected message has no effect on anything.
+pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
+    use RejectReason::*;
+    if bytes.len() > MAX_MESSAGE_BYTES {
+        return Err(Reject::whole(TooLarge));
+    }
+    let raw: Raw = match serde_json::from_slice(bytes) {
+        Ok(raw) => raw,
+        Err(e) => return Err(Reject::whole(classify(bytes, &e))),
+    };
+    let text =
+        |v: Option<Cow<'_, str>>, field: &'static str, max: usize| -> Result<String, Reject> {
+            let v = v.ok_or(Reject::new(MissingField, field))?;
+            let n = v.chars().count();
+            if n == 0 || n > max {
+                return Err(Reject::new(InvalidValue, field));
+            }
+            Ok(v.into_owned())
+        };
+    let optional = |v: Option<Cow<'_, str>>,
+                    field: &'static str,
+                    max: usize|
+     -> Result<Option<String>, Reject> {
+        match v {
+            None => Ok(None),
+            Some(v) if v.chars().count() > max => Err(Reject::new(InvalidValue, field)),
+            Some(v) => Ok(Some(v.into_owned())),
+        }
+    };
+    let time = |v: Option<Cow<'_, str>>, field: &'static str| -> Result<Millis, Reject> {
+        let v = v.ok_or(Reject::new(MissingField, field))?;
+        parse_timestamp(&v, tz).ok_or(Reject::new(BadTimestamp, field))
+    };
+    let unit_opt = |v: Option<Cow<'_, str>>| -> Result<Option<String>, Reject> {
+        match v {
+            None => Ok(None),
+            Some(v) => normalize_unit(&v)
+                .map(Some)
+                .ok_or(Reject::new(InvalidValue, "unit")),
+        }
+    };
+    let unit = |v: Option<Cow<'_, str>>| -> Result<String, Reject> {
+        unit_opt(v)?.ok_or(Reject::new(MissingField, "unit"))
+    };
+    fn word<T>(
+        v: Option<Cow<'_, str>>,
+        field: &'static str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<T, Reject> {
+        let v = v.ok_or(Reject::new(MissingField, field))?;
+        parse(&v).ok_or(Reject::new(InvalidValue, field))
+    }
+    fn word_opt<T>(
+        v: Option<Cow<'_, str>>,
+        field: &'static str,
+        parse: fn(&str) -> Option<T>,
+    ) -> Result<Option<T>, Reject> {
+        v.map(|v| parse(&v).ok_or(Reject::new(InvalidValue, field)))
+            .transpose()
+    }
+
+    // Common fields first, in a fixed order, so that a message with several faults
+    // always gets the same reason.
+    let event_id = text(raw.event_id, "event_id", 128)?;
+    let order_id = text(raw.order_id, "order_id", 64)?;
+    let kind_name = raw.kind.ok_or(Reject::new(MissingField, "type"))?;
+    let event_type = EventType::parse(&kind_name).ok_or(Reject::new(UnknownType, "type"))?;
+    let at = time(raw.at, "at")?;
+    let center = match raw.center {
+        None => None,
+        Some(c) => Some(text(Some(c), "center", 64)?),
+    };
+
+    let kind = match event_type {
+        EventType::Received => EventKind::Received {
+            channel: word(raw.channel, "channel", Channel::parse)?,
+            purpose: word(raw.purpose, "purpose", Purpose::parse)?,
+            disposition: word(raw.disposition, "disposition", Disposition::parse)?,
+            category: optional(raw.category, "category", 64)?.filter(|c| !c.trim().is_empty()),
+            topic: optional(raw.topic, "topic", 64)?.filter(|t| !t.trim().is_empty()),
+            unit: unit_opt(raw.unit)?,
+        },
+        EventType::Dispatched => EventKind::Dispatched {
+            unit: unit(raw.unit)?,
+            due_at: time(raw.due_at, "due_at")?,
+        },
+        EventType::Returned => EventKind::Returned {
+            unit: unit(raw.unit)?,
+            reason: optional(raw.reason, "reason", 256)?,
+        },
+        EventType::Extended => EventKind::Extended {
+            unit: unit(raw.unit)?,
+            due_at: time(raw.due_at, "due_at")?,
+        },
+        EventType::Completed => EventKind::Completed {
+            unit: unit(raw.unit)?,
+            result: word_opt(raw.result, "result", CompletionResult::parse)?,
+        },
+        EventType::Callback => {
+            let contacted = raw.contacted.unwrap_or(true);
+            let satisfaction = word_opt(raw.satisfaction, "satisfaction", Satisfaction::parse)?;
+            if contacted && satisfaction.is_none() {
+                return Err(Reject::new(MissingField, "satisfaction"));
+            }
+            EventKind::Callback {
+                contacted,
+                satisfaction,
+                resolved: raw.resolved,
+                unit: unit_opt(raw.unit)?,
+            }
+        }
+        EventType::Reopened => EventKind::Reopened {
+            unit: unit(raw.unit)?,
+            due_at: time(raw.due_at, "due_at")?,
+        },
+    };
+    Ok(Event {
+        event_id,
+        order_id,
+        at,
+        center,
+        kind,
+    })
+}
+
+/// Trims and NFC-normalises a unit name; `None` if nothing is left or it is too long.
+pub(crate) fn normalize_unit(name: &str) -> Option<String> {
+    let t = name.trim();
+    let s = match is_nfc_quick(t.chars()) {
+        IsNormalized::Yes => t.to_owned(),
+        _ => t.nfc().collect(),
+    };
+    let n = s.chars().count();
+    (n > 0 && n <= 128).then_some(s)
+}
+
+/// Tells a syntax error from valid JSON of the wrong shape.
+fn classify(bytes: &[u8], e: &serde_json::Error) -> RejectReason {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => RejectReason::InvalidJson,
+        Category::Data => {
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            if first == Some(&b'{') {
+                RejectReason::InvalidValue
+            } else if serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok() {
+                RejectReason::NotObject
+            } else {
+                RejectReason::InvalidJson
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Result<Event, Reject> {
+        decode(s.as_bytes(), TimeZone::CHINA)
+    }
+
+    fn reason(s: &str) -> &'static str {
+        dec(s).expect_err(s).reason.code()
+    }
+
+    const OK: &str = r#"{"event_id":"e2","order_id":"HX1","type":"dispatched","at":"2024-11-01T09:40:00+08:00","unit":"市卫生健康委员会","due_at":"2024-11-12 18:00:00"}"#;
+
+    #[test]
+    fn decodes_every_type_of_the_spec_example() {
+        let lines = [
+            r#"{"event_id":"e1","order_id":"HX24110160350008","type":"received","at":"2024-11-01T09:12:00+08:00","channel":"phone","purpose":"help","disposition":"dispatch","category":"社会事业"}"#,
+            OK,
+            r#"{"event_id":"e3","order_id":"HX1","type":"completed","at":"2024-11-13T10:05:00+08:00","unit":"市卫生健康委员会","result":"resolved"}"#,
+            r#"{"event_id":"e4","order_id":"HX1","type":"callback","at":"2024-11-15T15:00:00+08:00","satisfaction":"satisfied","resolved":true}"#,
+            r#"{"event_id":"e5","order_id":"HX1","type":"returned","at":"2024-11-15T15:00:00+08:00","unit":"u","reason":"非本单位职责"}"#,
+            r#"{"event_id":"e6","order_id":"HX1","type":"extended","at":"2024-11-15T15:00:00+08:00","unit":"u","due_at":"2024-11-20T18:00:00Z"}"#,
+            r#"{"event_id":"e7","order_id":"HX1","type":"reopened","at":"2024-11-15T15:00:00+08:00","unit":"u","due_at":"2024-11-20T18:00:00Z"}"#,
+            r#"{"event_id":"e8","order_id":"HX1","type":"callback","at":"2024-11-15T15:00:00+08:00","contacted":false}"#,
+        ];
+        let types: Vec<_> = lines
+            .iter()
+            .map(|l| dec(l).unwrap().kind.event_type())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                EventType::Received,
+                EventType::Dispatched,
+                EventType::Completed,
+                EventType::Callback,
+                EventType::Returned,
+                EventType::Extended,
+                EventType::Reopened,
+                EventType::Callback
+            ]
+        );
+        match dec(lines[0]).unwrap().kind {
+            EventKind::Received {
+                channel,
+                purpose,
+                disposition,
+                category,
+                topic,
+                unit,
+            } => {
+                assert_eq!(
+                    (channel, purpose, disposition),
+                    (Channel::Phone, Purpose::Help, Disposition::Dispatch)
+                );
+                assert_eq!(category.as_deref(), Some("社会事业"));
+                assert_eq!((topic, unit), (None, None));
+            }
+            other => panic!("{other:?}"),
+        }
+        match dec(lines[7]).unwrap().kind {
+            EventKind::Callback {
+                contacted,
+                satisfaction,
+                ..
+            } => assert!(!contacted && satisfaction.is_none()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored_and_units_normalised() {
+        let e = dec(r#"{"event_id":"e","order_id":"o","type":"completed","at":"2024-11-13 10:05:00","unit":"  市公安局 ","caller_phone":"13800000000","extra":{"a":[1,2]}}"#).unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Completed {
+                unit: "市公安局".into(),
+                result: None
+            }
+        );
+        // "é" written as e + combining acute becomes the single precomposed character.
+        let e = dec("{\"event_id\":\"e\",\"order_id\":\"o\",\"type\":\"completed\",\"at\":\"2024-11-13 10:05:00\",\"unit\":\"Caf\u{0065}\u{0301}\"}").unwrap();
+        assert_eq!(
+            e.kind,
+            EventKind::Completed {
+                unit: "Caf\u{e9}".into(),
+                result: None
+            }
+        );
+    }
+
+    #[test]
+    fn every_reason_code() {
+        let big = format!(
+            r#"{{"event_id":"e","pad":"{}"}}"#,
+            "x".repeat(MAX_MESSAGE_BYTES)
+        );
+        assert_eq!(reason(&big), "too_large");
+        for s in [
+            "",
+            "{",
+            "{\"a\":}",
+            "nul",
+            "{\"event_id\":\"e\"} trailing",
+            "\u{feff}{}",
+        ] {
+            assert_eq!(reason(s), "invalid_json", "{s:?}");
+        }
+        for s in [
+            "[]",
+            "1",
+            "\"text\"",
+            "null",
+            "true",
+            "[{\"event_id\":\"e\"}]",
+        ] {
+            assert_eq!(reason(s), "not_object", "{s:?}");
+        }
+        for (s, field) in [
+            (
+                r#"{"order_id":"o","type":"received","at":"2024-11-01 09:00:00"}"#,
+                "event_id",
+            ),
+            (
+                r#"{"event_id":"e","type":"received","at":"2024-11-01 09:00:00"}"#,
+                "order_id",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","at":"2024-11-01 09:00:00"}"#,
+                "type",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"completed"}"#,
+                "at",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"received","at":"2024-11-01 09:00:00","purpose":"help","disposition":"dispatch"}"#,
+                "channel",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"dispatched","at":"2024-11-01 09:00:00","unit":"u"}"#,
+                "due_at",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"completed","at":"2024-11-01 09:00:00"}"#,
+                "unit",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"callback","at":"2024-11-01 09:00:00"}"#,
+                "satisfaction",
+            ),
+            (
+                r#"{"event_id":"e","order_id":"o","type":"callback","at":"2024-11-01 09:00:00","contacted":true}"#,
+                "satisfaction",
+            ),
+        ] {
+            let r = dec(s).expect_err(s);
+            assert_eq!(
+                (r.reason.code(), r.field),
+                ("missing_field", Some(field)),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            reason(r#"{"event_id":"e","order_id":"o","type":"closed","at":"2024-11-01 09:00:00"}"#),
+            "unknown_type"
+        );
+        assert_eq!(
+            reason(
+                r#"{"event_id":"e","order_id":"o","type":"RECEIVED","at":"2024-11-01 09:00:00"}"#
+            ),
+            "unknown_type"
+        );
+        for s in [
+            r#"{"event_id":"e","order_id":"o","type":"received","at":"2024-11-01 09:00:00","channel":"fax","purpose":"help","disposition":"dispatch"}"#,
+            r#"{"event_id":"e","order_id":"o","type":"received","at":"2024-11-01 09:00:00","channel":"phone","purpose":"help","disposition":"later"}"#,
+            r#"{"event_id":"e","order_id":"o","type":"callback","at":"2024-11-01 09:00:00","satisfaction":"ok"}"#,
+            r#"{"event_id":"e","order_id":"o","type":"callback","at":"2024-11-01 09:00:00","satisfaction":"satisfied","contacted":"yes"}"#,
+            r#"{"event_id":"e","order_id":"o","type":"completed","at":"2024-11-01 09:00:00","unit":"u","result":"done"}"#,
+            r#"{"event_id":"","order_id":"o","type":"completed","at":"2024-11-01 09:00:00","unit":"u"}"#,
+            r#"{"event_id":"e","order_id":"o","type":"completed","at":"2024-11-01 09:00:00","unit":"   "}"#,
+            r#"{"event_id":7,"order_id":"o","type":"completed","at":"2024-11-01 09:00:00","unit":"u"}"#,
+        ] {
+            assert_eq!(reason(s), "invalid_value", "{s}");
+        }
+        let long_id = format!(
+            r#"{{"event_id":"e","order_id":"{}","type":"completed","at":"2024-11-01 09:00:00","unit":"u"}}"#,
+            "9".repeat(65)
+        );
+        assert_eq!(reason(&long_id), "invalid_value");
+        let long_reason = format!(
+            r#"{{"event_id":"e","order_id":"o","type":"returned","at":"2024-11-01 09:00:00","unit":"u","reason":"{}"}}"#,
+            "退".repeat(257)
+        );
+        assert_eq!(reason(&long_reason), "invalid_value");
+        let ok_reason = long_reason.replace(&"退".repeat(257), &"退".repeat(256));
+        assert!(
+            dec(&ok_reason).is_ok(),
+            "256 characters (768 bytes) is within the limit"
+        );
+        assert_eq!(
+            reason(&OK.replace("2024-11-12 18:00:00", "2024-11-31 18:00:00")),
+            "bad_timestamp"
+        );
+        assert_eq!(
+            reason(&OK.replace("2024-11-01T09:40:00+08:00", "yesterday")),
+            "bad_timestamp"
+        );
+    }
+
+    #[test]
+    fn garbage_never_panics() {
+        let mut bytes = OK.as_bytes().to_vec();
+        for i in 0..bytes.len() {
+            let saved = bytes[i];
+            for b in [0u8, b'"', b'{', b'}', 0xff, b'\\'] {
+                bytes[i] = b;
+                let _ = decode(&bytes, TimeZone::CHINA);
+            }
+            bytes[i] = saved;
+        }
+        assert!(decode(&bytes, TimeZone::CHINA).is_ok());
+    }
+}

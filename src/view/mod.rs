@@ -1,0 +1,15 @@
+//! The read side: sums the partitions' counters into figures (the JSON API's objects,
+//! the report's input) and renders them for Prometheus at scrape time.
+
+mod aggregate;
+mod figures;
+mod metrics;
+mod overdue;
+
+pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
+pub use figures::{
+    centre_figures, days_covered, month_figures, months, ratio, unit_figures, CentreFigures, Count,
+    MonthFigures, OverdueShare, Ratios, UnitFigures,
+};
+pub use metrics::EngineCollector;
+pub use overdue::{overdue_list, OverdueItem};

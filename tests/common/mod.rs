@@ -1,0 +1,6 @@
+//! Helpers shared by the integration tests. Each test binary uses a part of them.
+#![allow(dead_code)]
+
+pub mod engine;
+pub mod prom;
+pub mod seeds;
