@@ -2,6 +2,7 @@
 //! Kafka. Each decodes messages, counts and dead-letters bad ones, and applies the rest
 //! to a [`crate::engine::Partition`] with an as-of time it chooses.
 
+pub mod kafka;
 pub mod replay;
 pub mod sim;
 

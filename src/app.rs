@@ -1,0 +1,158 @@
+//! Wires a source, the engine and the HTTP server into the service:
+//! `run(config, listener, shutdown)` takes its listener and shutdown future from the
+//! caller, so `main` binds the real port and tests bind `127.0.0.1:0`.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use prometheus::Registry;
+use tokio::net::TcpListener;
+
+use crate::config::{Assessment, EngineConfig};
+use crate::engine::Shared;
+use crate::http::{router, Health, HttpState};
+use crate::simulate::{SimConfig, Simulator};
+use crate::source::AsOf;
+use crate::units::{UnitRegistry, Units};
+use crate::view::EngineCollector;
+
+/// Where events come from.
+#[derive(Debug, Clone)]
+pub enum SourceConfig {
+    /// The built-in simulated hotline at `rate` events per second.
+    Simulated { sim: SimConfig, rate: f64 },
+    /// A Kafka topic in a consumer group.
+    Kafka(crate::source::kafka::KafkaConfig),
+}
+
+/// Everything the service needs, already validated.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub engine: EngineConfig,
+    pub assessment: Assessment,
+    pub registry: Option<UnitRegistry>,
+    pub source: SourceConfig,
+    pub as_of: AsOf,
+    pub shutdown_grace: Duration,
+}
+
+/// Builds the engine's shared state and the Prometheus registry around it.
+pub fn build_state(config: &Config) -> anyhow::Result<(Arc<Shared>, Registry)> {
+    let units = Units::new(config.registry.clone(), config.engine.unit_label_cap);
+    let shared = Shared::new(config.engine.clone(), units);
+    let registry = Registry::new();
+    registry
+        .register(Box::new(EngineCollector::new(
+            shared.clone(),
+            Arc::new(config.assessment.clone()),
+        )))
+        .context("registering the engine collector")?;
+    Ok((shared, registry))
+}
+
+/// Runs the service until `shutdown` resolves, then stops in order: readiness goes
+/// false, the source stops and checkpoints, and the HTTP server stops last.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let (shared, registry) = build_state(&config)?;
+    let health = Arc::new(Health::default());
+    health.set_not_ready("starting");
+    let stop = Arc::new(AtomicBool::new(false));
+
+    let source = {
+        let shared = shared.clone();
+        let health = health.clone();
+        let stop = stop.clone();
+        let as_of = config.as_of;
+        match config.source.clone() {
+            SourceConfig::Simulated { sim, rate } => {
+                let sim = Simulator::try_new(sim).context("invalid simulator settings")?;
+                std::thread::Builder::new()
+                    .name("simulated-hotline".into())
+                    .spawn(move || {
+                        crate::source::sim::run(shared, sim, rate, as_of, stop, || {
+                            health.set_ready()
+                        });
+                        Ok(())
+                    })
+                    .context("starting the simulator thread")?
+            }
+            SourceConfig::Kafka(kafka) => {
+                let registry = registry.clone();
+                std::thread::Builder::new()
+                    .name("kafka-consumer".into())
+                    .spawn(move || {
+                        crate::source::kafka::run(kafka, shared, &registry, as_of, health, stop)
+                    })
+                    .context("starting the Kafka consumer thread")?
+            }
+        }
+    };
+
+    let state = Arc::new(HttpState {
+        shared: shared.clone(),
+        assessment: Arc::new(config.assessment.clone()),
+        registry,
+        health: health.clone(),
+        as_of: config.as_of,
+    });
+    let addr = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    tracing::info!(%addr, "listening");
+    let (http_stop_tx, http_stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = http_stop_rx.await;
+            })
+            .await
+    });
+
+    // Wait for the shutdown request, or for the source to end by itself (a fatal
+    // error in the consumer).
+    let mut source = tokio::task::spawn_blocking(move || source.join());
+    tokio::pin!(shutdown);
+    let early = tokio::select! {
+        () = &mut shutdown => None,
+        joined = &mut source => Some(joined),
+    };
+    health.set_not_ready("shutting_down");
+    stop.store(true, Ordering::SeqCst);
+    let result = match early {
+        Some(joined) => flatten(joined),
+        None => {
+            tracing::info!("shutdown requested: stopping the source");
+            match tokio::time::timeout(config.shutdown_grace, &mut source).await {
+                Ok(joined) => flatten(joined),
+                Err(_) => Err(anyhow::anyhow!(
+                    "the source did not stop within the shutdown grace of {:?}",
+                    config.shutdown_grace
+                )),
+            }
+        }
+    };
+    let _ = http_stop_tx.send(());
+    match tokio::time::timeout(Duration::from_secs(5), server).await {
+        Ok(Ok(Ok(()))) | Err(_) => {}
+        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "HTTP server error"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server task failed"),
+    }
+    result
+}
+
+fn flatten(
+    joined: Result<std::thread::Result<anyhow::Result<()>>, tokio::task::JoinError>,
+) -> anyhow::Result<()> {
+    match joined {
+        Ok(Ok(r)) => r,
+        Ok(Err(_)) => anyhow::bail!("the source thread panicked"),
+        Err(e) => anyhow::bail!("the source thread could not be joined: {e}"),
+    }
+}
