@@ -218,17 +218,10 @@ async fn report_page(State(st): State<Arc<HttpState>>, Query(q): Query<ReportQue
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(figures) = month_figures(&st.shared, c, m, st.as_of(), &st.assessment) else {
+    let Some(report) = report::build(&st.shared, c, m, st.as_of(), &st.assessment) else {
         return no_data(m);
     };
-    let overdue = overdue_list(&st.shared, c, m);
-    let body = report::render(
-        &figures,
-        &overdue,
-        &st.assessment,
-        st.shared.config.tz,
-        format,
-    );
+    let body = report::render(&report, format);
     let content_type = match format {
         report::Format::Html => "text/html; charset=utf-8",
         report::Format::Markdown => "text/markdown; charset=utf-8",

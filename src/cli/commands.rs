@@ -243,16 +243,13 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
                 None => bail!("no data: the input holds no retained month"),
             },
         };
-        let figures = month_figures(&shared, center, m, stats.as_of, &assessment)
+        let report = crate::report::build(&shared, center, m, stats.as_of, &assessment)
             .with_context(|| format!("no data for month {m}"))?;
-        let overdue = overdue_list(&shared, center, m);
         let format = match format {
             ReportFormat::Md => crate::report::Format::Markdown,
             ReportFormat::Html => crate::report::Format::Html,
         };
-        out.write_all(
-            crate::report::render(&figures, &overdue, &assessment, tz, format).as_bytes(),
-        )?;
+        out.write_all(crate::report::render(&report, format).as_bytes())?;
         out.flush()?;
         return Ok(());
     }

@@ -112,6 +112,9 @@ pub struct CentreFigures {
     pub daily_average: Option<f64>,
     pub by_channel: Vec<Count>,
     pub by_disposition: Vec<Count>,
+    /// Records by channel and disposition (non-zero cells), for the bulletin's overview
+    /// that lists transfers by channel and the rest by disposition.
+    pub by_channel_disposition: Vec<ChannelDisposition>,
     /// Valid records by purpose.
     pub by_purpose: Vec<Count>,
     /// Valid records by category / topic, largest first.
@@ -133,6 +136,13 @@ pub struct CentreFigures {
     pub overdue_by_purpose: Vec<OverdueShare>,
     pub units_total: usize,
     pub units_assessed: usize,
+}
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ChannelDisposition {
+    pub channel: String,
+    pub disposition: String,
+    pub count: i64,
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -288,6 +298,16 @@ pub fn centre_figures(
             |d| (d.as_str(), d.zh()),
             |d| s.records_where(None, None, Some(d)),
         ),
+        by_channel_disposition: Channel::ALL
+            .iter()
+            .flat_map(|&c| Disposition::ALL.iter().map(move |&d| (c, d)))
+            .map(|(c, d)| ChannelDisposition {
+                channel: c.as_str().to_owned(),
+                disposition: d.as_str().to_owned(),
+                count: s.records_where(Some(c), None, Some(d)),
+            })
+            .filter(|x| x.count != 0)
+            .collect(),
         by_purpose: counts(Purpose::ALL, |p| (p.as_str(), p.zh()), valid_of),
         by_category: named(&s.categories, &shared.categories),
         by_topic: named(&s.topics, &shared.topics),

@@ -8,8 +8,8 @@ mod overdue;
 
 pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
 pub use figures::{
-    centre_figures, days_covered, month_figures, months, ratio, unit_figures, CentreFigures, Count,
-    MonthFigures, OverdueShare, Ratios, UnitFigures,
+    centre_figures, days_covered, month_figures, months, ratio, unit_figures, CentreFigures,
+    ChannelDisposition, Count, MonthFigures, OverdueShare, Ratios, UnitFigures,
 };
 pub use metrics::EngineCollector;
 pub use overdue::{overdue_list, OverdueItem};
