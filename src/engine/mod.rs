@@ -178,3 +178,55 @@ impl Shared {
         self.stats.applied[t as usize].load(Relaxed)
     }
 }
+
+impl Shared {
+    /// The decoded form of a stored event (label ids back to names), for checkpoints.
+    pub fn unstore(&self, key: &OrderKey, ev: &StoredEvent) -> crate::event::Event {
+        use crate::event::Event;
+        let unit = |id| self.units.name(id).to_string();
+        let kind = match &ev.payload {
+            Payload::Received(r) => EventKind::Received {
+                channel: r.channel,
+                purpose: r.purpose,
+                disposition: r.disposition,
+                category: Some(self.categories.name(r.category).to_string()),
+                topic: r.topic.map(|t| self.topics.name(t).to_string()),
+                unit: r.unit.map(unit),
+            },
+            Payload::Dispatched { unit: u, due_at } => EventKind::Dispatched {
+                unit: unit(*u),
+                due_at: *due_at,
+            },
+            Payload::Returned { unit: u, reason } => EventKind::Returned {
+                unit: unit(*u),
+                reason: reason.as_ref().map(|r| r.to_string()),
+            },
+            Payload::Extended { unit: u, due_at } => EventKind::Extended {
+                unit: unit(*u),
+                due_at: *due_at,
+            },
+            Payload::Completed { unit: u, result } => EventKind::Completed {
+                unit: unit(*u),
+                result: *result,
+            },
+            Payload::Callback(c) => EventKind::Callback {
+                contacted: c.contacted,
+                satisfaction: c.satisfaction,
+                resolved: c.resolved,
+                unit: c.unit.map(unit),
+            },
+            Payload::Reopened { unit: u, due_at } => EventKind::Reopened {
+                unit: unit(*u),
+                due_at: *due_at,
+            },
+        };
+        let center = self.centers.name(key.center);
+        Event {
+            event_id: ev.event_id.to_string(),
+            order_id: key.order_id.to_string(),
+            at: ev.at,
+            center: (*center != *self.config.default_center).then(|| center.to_string()),
+            kind,
+        }
+    }
+}

@@ -157,8 +157,25 @@ impl Partition {
 
     /// Applies one decoded event at the given as-of time.
     pub fn apply(&mut self, event: Event, as_of: Millis) -> Outcome {
+        self.apply_counted(event, as_of, true)
+    }
+
+    /// Applies an event restored from a checkpoint: like [`Partition::apply`], but
+    /// the pipeline counters (events applied, duplicates, late) are left alone, since
+    /// the event was counted when it was first consumed.
+    pub fn restore(&mut self, event: Event, as_of: Millis) -> Outcome {
+        self.apply_counted(event, as_of, false)
+    }
+
+    fn apply_counted(&mut self, event: Event, as_of: Millis, count: bool) -> Outcome {
         self.advance(as_of);
         let shared = self.shared.clone();
+        let stats = &shared.stats;
+        let bump = |c: &std::sync::atomic::AtomicU64, n: u64| {
+            if count {
+                c.fetch_add(n, Relaxed);
+            }
+        };
         let center_name = event
             .center
             .as_deref()
@@ -176,14 +193,14 @@ impl Partition {
                 .iter()
                 .any(|e| *e.event_id == *event.event_id)
             {
-                shared.stats.duplicates.fetch_add(1, Relaxed);
+                bump(&stats.duplicates, 1);
                 return Outcome::Duplicate;
             }
         } else if self
             .cutoff
             .is_some_and(|c| month_of(event.at, shared.config.tz) < c)
         {
-            shared.stats.late.fetch_add(1, Relaxed);
+            bump(&stats.late, 1);
             return Outcome::Late;
         }
         let (stored, unknown_units) = shared.store(event.event_id, event.at, event.kind);
@@ -204,7 +221,7 @@ impl Partition {
             }
         };
         if !self.refresh(slot, Some(stored), self.as_of) {
-            shared.stats.late.fetch_add(1, Relaxed);
+            bump(&stats.late, 1);
             if self.orders[slot].events.is_empty() {
                 let order = self.orders.remove(slot);
                 self.index.remove(&order.key);
@@ -214,8 +231,8 @@ impl Partition {
             }
             return Outcome::Late;
         }
-        shared.stats.applied[event_type as usize].fetch_add(1, Relaxed);
-        shared.stats.unknown_units.fetch_add(unknown_units, Relaxed);
+        bump(&stats.applied[event_type as usize], 1);
+        bump(&stats.unknown_units, unknown_units);
         Outcome::Applied
     }
 

@@ -1,10 +1,12 @@
 //! The event contract v1 (`shared/spec/events.md`): event types, timestamps, decoding.
 
 mod decode;
+mod encode;
 mod time;
 
 pub(crate) use decode::normalize_unit;
 pub use decode::{decode, Reject, RejectReason, MAX_MESSAGE_BYTES};
+pub use encode::{encode, format_timestamp};
 pub use time::{month_of, parse_timestamp, Month, TimeZone};
 
 /// Event time: milliseconds since the Unix epoch, UTC.

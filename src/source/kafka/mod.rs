@@ -1,11 +1,27 @@
-//! Kafka: consumer group, per-partition state with checkpoints, dead-letter topic.
-//! NOT YET IMPLEMENTED — `serve --brokers` fails with a clear message until it is.
+//! Kafka: the consumer-group source with per-partition state and checkpoints, the
+//! dead-letter topic, and the `produce` command that feeds a topic.
+
+pub mod checkpoint;
+mod consumer;
+mod metrics;
+mod produce;
 
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::time::Duration;
 
+use anyhow::Context;
+use parking_lot::Mutex;
 use prometheus::Registry;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::BaseConsumer;
+use rdkafka::producer::ThreadedProducer;
 
+pub use consumer::REASON_HEADER;
+pub use produce::produce;
+
+use self::consumer::{Ctx, DlqContext, State};
+use self::metrics::KafkaMetrics;
 use super::AsOf;
 use crate::engine::Shared;
 use crate::http::Health;
@@ -16,6 +32,7 @@ pub struct KafkaConfig {
     pub topic: String,
     pub group: String,
     pub dlq_topic: String,
+    /// librdkafka settings passed through (`--kafka-option`), applied last.
     pub options: Vec<(String, String)>,
     pub state_dir: std::path::PathBuf,
     pub checkpoint_secs: u64,
@@ -23,6 +40,23 @@ pub struct KafkaConfig {
     pub ready_max_lag: i64,
 }
 
+/// The client settings both the consumer and the producers start from.
+pub fn client_config(brokers: &str, options: &[(String, String)]) -> ClientConfig {
+    let mut c = ClientConfig::new();
+    c.set("bootstrap.servers", brokers);
+    // A fetch waits at most this long for data. Apache Kafka answers as soon as data
+    // is there; some brokers (tansu) hold every fetch for the full wait, so keep it
+    // short by default. Tests and benchmarks set 5 ms.
+    c.set("fetch.wait.max.ms", "100");
+    c.set("client.id", "hotline-pulse");
+    for (k, v) in options {
+        c.set(k, v);
+    }
+    c
+}
+
+/// Consumes until `stop` is set. Fatal errors (bad settings) return an error; broker
+/// outages are retried inside.
 pub fn run(
     config: KafkaConfig,
     shared: Arc<Shared>,
@@ -31,21 +65,48 @@ pub fn run(
     health: Arc<Health>,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
-    let _ = (config, shared, registry, as_of, health, stop);
-    anyhow::bail!("the Kafka source is not implemented yet")
-}
+    let metrics = Arc::new(KafkaMetrics::register(registry).context("registering Kafka metrics")?);
+    std::fs::create_dir_all(&config.state_dir).with_context(|| {
+        format!(
+            "cannot create the state directory {}",
+            config.state_dir.display()
+        )
+    })?;
 
-#[allow(clippy::too_many_arguments)]
-pub fn produce(
-    brokers: &str,
-    topic: &str,
-    options: &[(String, String)],
-    files: &[std::path::PathBuf],
-    sim: Option<crate::simulate::SimConfig>,
-    rate: f64,
-    partitions: i32,
-    stop: Arc<AtomicBool>,
-) -> anyhow::Result<()> {
-    let _ = (brokers, topic, options, files, sim, rate, partitions, stop);
-    anyhow::bail!("produce is not implemented yet")
+    let mut producer_cfg = client_config(&config.brokers, &config.options);
+    producer_cfg.set("enable.idempotence", "true");
+    producer_cfg.set("linger.ms", "5");
+    let dlq: ThreadedProducer<DlqContext> = producer_cfg
+        .create_with_context(DlqContext {
+            metrics: metrics.clone(),
+        })
+        .context("invalid Kafka settings for the dead-letter producer")?;
+
+    let mut consumer_cfg = client_config(&config.brokers, &[]);
+    consumer_cfg
+        .set("group.id", &config.group)
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("enable.partition.eof", "false");
+    for (k, v) in &config.options {
+        consumer_cfg.set(k, v);
+    }
+    let ctx = Ctx {
+        state: Mutex::new(State::new(shared, config.clone(), as_of)),
+        metrics,
+        dlq,
+    };
+    let consumer: BaseConsumer<Ctx> = consumer_cfg
+        .create_with_context(ctx)
+        .context("invalid Kafka consumer settings")?;
+    produce::ensure_topic(
+        &config.brokers,
+        &config.options,
+        &config.dlq_topic,
+        1,
+        Duration::from_secs(5),
+    );
+    tracing::info!(brokers = %config.brokers, topic = %config.topic, group = %config.group, "consuming");
+    consumer::run_loop(consumer, health, stop)
 }
