@@ -2,5 +2,6 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod kafka;
 pub mod prom;
 pub mod seeds;

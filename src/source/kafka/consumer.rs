@@ -415,7 +415,8 @@ impl State {
         ok
     }
 
-    fn refresh_lag(&mut self, consumer: &BaseConsumer<Ctx>, metrics: &KafkaMetrics) {
+    /// Reads each owned partition's high watermark; returns whether the brokers answered.
+    fn refresh_lag(&mut self, consumer: &BaseConsumer<Ctx>, metrics: &KafkaMetrics) -> bool {
         let topic = self.config.topic.clone();
         let mut reachable = true;
         for (p, o) in self.owned.iter_mut() {
@@ -440,6 +441,7 @@ impl State {
         } else if !reachable {
             metrics.connected.set(0);
         }
+        reachable
     }
 }
 
@@ -509,9 +511,11 @@ pub fn run_loop(
             last_tick = Instant::now();
         }
         if last_lag.elapsed() >= Duration::from_secs(2) {
-            st.refresh_lag(&consumer, &ctx.metrics);
+            let reachable = st.refresh_lag(&consumer, &ctx.metrics);
             last_lag = Instant::now();
-            if !st.rebalanced {
+            if !reachable {
+                health.set_not_ready("broker_unreachable");
+            } else if !st.rebalanced {
                 health.set_not_ready("waiting_for_assignment");
             } else if st.owned.values().any(|o| o.lag.is_none_or(|l| l > max_lag)) {
                 health.set_not_ready("catching_up");

@@ -1,0 +1,380 @@
+//! A real Kafka-protocol broker (tansu) and the real service binary, on loopback.
+
+use std::collections::BTreeMap;
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use super::prom::{free_port, http_get};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_hotline-pulse");
+
+/// Client settings every test passes: tansu holds each fetch for fetch.wait.max.ms,
+/// and a killed member must leave the group quickly.
+pub const KAFKA_OPTIONS: &[&str] = &[
+    "fetch.wait.max.ms=5",
+    "session.timeout.ms=6000",
+    "heartbeat.interval.ms=500",
+    "socket.timeout.ms=5000",
+    "reconnect.backoff.max.ms=1000",
+];
+
+fn wait_port(port: u16, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// A tansu broker with in-memory storage, killed on drop.
+pub struct Tansu {
+    child: Child,
+    pub port: u16,
+}
+
+impl Tansu {
+    pub fn start() -> Tansu {
+        let port = free_port();
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new("tansu")
+            .args(["broker", "--listener-url", &url, "--advertised-listener-url", &url, "--storage-engine", "memory://tansu/"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start tansu ({e}): run the project's test command, which installs it (cargo install tansu --version 0.6.0 --features dynostore --locked)"));
+        let t = Tansu { child, port };
+        assert!(
+            wait_port(port, Duration::from_secs(20)),
+            "tansu did not listen on {port}"
+        );
+        t
+    }
+
+    pub fn brokers(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// Freezes the broker (SIGSTOP): it stops answering but keeps its data.
+    pub fn pause(&self) {
+        signal(self.child.id(), "STOP");
+    }
+
+    pub fn resume(&self) {
+        signal(self.child.id(), "CONT");
+    }
+}
+
+impl Drop for Tansu {
+    fn drop(&mut self) {
+        signal(self.child.id(), "CONT");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn signal(pid: u32, sig: &str) {
+    let _ = Command::new("kill")
+        .args([&format!("-{sig}"), &pid.to_string()])
+        .status();
+}
+
+/// `hotline-pulse produce` of files into `topic`.
+pub fn produce(brokers: &str, topic: &str, partitions: u32, files: &[&Path], extra: &[&str]) {
+    let mut cmd = Command::new(BIN);
+    cmd.args([
+        "produce",
+        "--brokers",
+        brokers,
+        "--topic",
+        topic,
+        "--partitions",
+        &partitions.to_string(),
+    ]);
+    for o in KAFKA_OPTIONS {
+        cmd.args(["--kafka-option", o]);
+    }
+    cmd.args(extra).args(files).env("HOTLINE_LOG", "warn");
+    let out = cmd.output().expect("run produce");
+    assert!(
+        out.status.success(),
+        "produce failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Writes a simulated stream to `path`; returns its lines.
+pub fn simulate(path: &Path, args: &[&str]) -> Vec<String> {
+    let out = Command::new(BIN)
+        .arg("simulate")
+        .args(args)
+        .arg("--out")
+        .arg(path)
+        .env("HOTLINE_LOG", "warn")
+        .output()
+        .expect("run simulate");
+    assert!(
+        out.status.success(),
+        "simulate failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The service consuming a topic, killed on drop.
+pub struct Service {
+    child: Option<Child>,
+    pub port: u16,
+    pub state_dir: PathBuf,
+    args: Vec<String>,
+    pub log: PathBuf,
+}
+
+impl Service {
+    pub fn start(
+        brokers: &str,
+        topic: &str,
+        group: &str,
+        state_dir: &Path,
+        extra: &[&str],
+    ) -> Service {
+        let mut args: Vec<String> = vec![
+            "serve".into(),
+            "--brokers".into(),
+            brokers.into(),
+            "--topic".into(),
+            topic.into(),
+            "--group".into(),
+            group.into(),
+            "--dlq-topic".into(),
+            format!("{topic}.dlq"),
+            "--state-dir".into(),
+            state_dir.display().to_string(),
+            "--as-of".into(),
+            "watermark".into(),
+            "--shutdown-grace-secs".into(),
+            "20".into(),
+        ];
+        for o in KAFKA_OPTIONS {
+            args.push("--kafka-option".into());
+            args.push((*o).into());
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut s = Service {
+            child: None,
+            port: 0,
+            state_dir: state_dir.to_owned(),
+            args,
+            log: state_dir.with_extension(format!("{group}.log")),
+        };
+        s.restart();
+        s
+    }
+
+    /// Starts (again) with the same arguments and state directory.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        self.port = free_port();
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&self.log)
+            .unwrap();
+        let child = Command::new(BIN)
+            .args(&self.args)
+            .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+            .env("HOTLINE_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(log)
+            .spawn()
+            .expect("start the service");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if matches!(http_get(self.addr(), "/healthz"), Ok((200, _))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!(
+            "the service did not answer /healthz; log:\n{}",
+            self.log_text()
+        );
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub fn metrics(&self) -> String {
+        match http_get(self.addr(), "/metrics") {
+            Ok((200, body)) => body,
+            other => panic!("/metrics: {other:?}"),
+        }
+    }
+
+    pub fn ready(&self) -> bool {
+        matches!(http_get(self.addr(), "/readyz"), Ok((200, _)))
+    }
+
+    /// kill -9: no chance to checkpoint.
+    pub fn kill9(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    pub fn stop(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().expect("running");
+        signal(c.id(), "TERM");
+        c.wait().unwrap()
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(|c| c.id())
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        self.kill9();
+    }
+}
+
+/// Samples of a Prometheus text exposition: (name{sorted labels}) → value.
+pub fn samples(text: &str) -> BTreeMap<String, f64> {
+    let lines = text.lines().map(|l| Ok(l.to_owned()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("valid exposition text");
+    let mut out = BTreeMap::new();
+    for s in scrape.samples {
+        let mut labels: Vec<(String, String)> = s
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        labels.sort();
+        let key = format!("{}{:?}", s.metric, labels);
+        let v = match s.value {
+            prometheus_parse::Value::Counter(v)
+            | prometheus_parse::Value::Gauge(v)
+            | prometheus_parse::Value::Untyped(v) => v,
+            prometheus_parse::Value::Histogram(buckets) => {
+                for b in buckets {
+                    out.insert(format!("{key}.le{}", b.less_than), b.count);
+                }
+                continue;
+            }
+            prometheus_parse::Value::Summary(_) => continue,
+        };
+        out.insert(key, v);
+    }
+    out
+}
+
+/// The families that are figures (not pipeline counters), optionally only those
+/// that add up across instances (counts, not ratios or scores).
+pub fn figures(all: &BTreeMap<String, f64>, additive_only: bool) -> BTreeMap<String, f64> {
+    all.iter()
+        .filter(|(k, _)| {
+            let name = k.split('[').next().unwrap_or("");
+            let figure = name.starts_with("hotline_unit_")
+                || name.starts_with("hotline_records")
+                || name.starts_with("hotline_orders_dispatched")
+                || name.starts_with("hotline_orders_completed")
+                || name.starts_with("hotline_orders_overdue")
+                || name.starts_with("hotline_orders_first_time")
+                || name.starts_with("hotline_callbacks")
+                || name.ends_with("_ratio");
+            let not_additive = name.ends_with("_ratio")
+                || name.ends_with("_score")
+                || name.ends_with("_assessed")
+                || name.contains("quantile");
+            figure && !(additive_only && not_additive)
+        })
+        .map(|(k, v)| (k.clone(), *v))
+        .collect()
+}
+
+/// Adds sample maps (instances owning different partitions).
+pub fn sum(maps: &[BTreeMap<String, f64>]) -> BTreeMap<String, f64> {
+    let mut out = BTreeMap::new();
+    for m in maps {
+        for (k, v) in m {
+            *out.entry(k.clone()).or_insert(0.0) += v;
+        }
+    }
+    out.retain(|_, v| *v != 0.0);
+    out
+}
+
+/// The figures `replay` computes from the same events.
+pub fn replay_metrics(files: &[&Path]) -> BTreeMap<String, f64> {
+    let out = Command::new(BIN)
+        .arg("replay")
+        .args(files)
+        .args(["--format", "prometheus"])
+        .env("HOTLINE_LOG", "warn")
+        .output()
+        .expect("run replay");
+    assert!(
+        out.status.success(),
+        "replay failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    samples(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// Lists the differences between two sample maps (at most `n`).
+pub fn diff(a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>, n: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for k in a
+        .keys()
+        .chain(b.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+    {
+        let (x, y) = (a.get(k), b.get(k));
+        let same = match (x, y) {
+            (Some(x), Some(y)) => (x - y).abs() <= 1e-9 * x.abs().max(1.0),
+            (None, Some(v)) | (Some(v), None) => *v == 0.0,
+            (None, None) => true,
+        };
+        if !same {
+            out.push(format!("{k}: {x:?} vs {y:?}"));
+            if out.len() >= n {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// Polls `f` until it returns an empty difference list, or panics with the last one.
+pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> Vec<String>) {
+    let deadline = Instant::now() + timeout;
+    let mut last = Vec::new();
+    while Instant::now() < deadline {
+        last = f();
+        if last.is_empty() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    panic!(
+        "{what}: still different after {timeout:?}:\n{}",
+        last.join("\n")
+    );
+}
