@@ -112,6 +112,7 @@ struct CenterQuery {
 
 /// Resolves `{month}` and `?center=`: 400 for a malformed month, 404 for an unknown
 /// centre.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
 fn month_and_center(
     st: &HttpState,
     month: &str,

@@ -1,12 +1,10 @@
 //! Every Grafana panel query and every recording rule returns data from a real
 //! Prometheus scraping the real service.
 //!
-//! By default the service runs its built-in simulated hotline (no broker): queries over
-//! Kafka-only metrics (`hotline_kafka_*`, `hotline_checkpoint_*`, `hotline_dead_letter_*`
-//! and the series recorded from them) are still evaluated — a PromQL error fails the test
-//! — but may come back empty. With `HOTLINE_TEST_BROKERS=host:port` the test first fills a
-//! fresh topic with `hotline-pulse produce --simulate`, consumes it, and then every query
-//! must return data.
+//! The service consumes a fresh topic of a real Kafka-protocol broker (tansu, started
+//! here; or `HOTLINE_TEST_BROKERS=host:port`), filled with a simulated month and a few
+//! malformed messages (so the dead-letter panels have data), and every query must
+//! return data.
 
 mod common;
 
@@ -120,9 +118,14 @@ fn produce(brokers: &str, topic: &str, log: &Path) {
 
 #[test]
 fn every_dashboard_query_and_recording_rule_returns_data() {
-    let kafka = std::env::var("HOTLINE_TEST_BROKERS")
-        .ok()
-        .filter(|b| !b.is_empty());
+    let own_broker;
+    let kafka = match std::env::var("HOTLINE_TEST_BROKERS").ok().filter(|b| !b.is_empty()) {
+        Some(b) => Some(b),
+        None => {
+            own_broker = common::kafka::Tansu::start();
+            Some(own_broker.brokers())
+        }
+    };
     let dir = tempfile::tempdir().expect("temp dir");
     let port = prom::free_port();
     let addr = SocketAddr::from(([127, 0, 0, 1], port));
@@ -147,6 +150,9 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         );
         let topic = format!("hotline.events.deploy-dashboards-{unique}");
         produce(brokers, &topic, &dir.path().join("produce.log"));
+        let bad = dir.path().join("bad.jsonl");
+        std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
+        common::kafka::produce(brokers, &topic, 1, &[&bad], &[]);
         cmd.args(["--brokers", brokers, "--topic", &topic])
             .args(["--group", &format!("deploy-dashboards-{unique}")])
             .args(["--dlq-topic", &format!("{topic}.dlq")]);

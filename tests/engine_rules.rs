@@ -166,7 +166,7 @@ fn a_return_before_the_deadline_is_not_overdue_and_a_unit_that_gets_it_back_coun
     // Handling time runs from the dispatch that re-opened the assignment.
     assert_eq!(
         a.handling_time.mean_seconds,
-        Some((6.0 * 24.0 * 3600.0) as f64)
+        Some(6.0 * 24.0 * 3600.0)
     );
 }
 

@@ -121,13 +121,12 @@ pub fn replay(
                         batch.push(Item::Rejected);
                     }
                 }
-                if batch.len() == BATCH {
-                    if tx
+                if batch.len() == BATCH
+                    && tx
                         .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                         .is_err()
-                    {
-                        return Ok(lines);
-                    }
+                {
+                    return Ok(lines);
                 }
             }
         }

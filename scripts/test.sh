@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The whole test suite. Installs what the tests need when it is missing (Debian's
+# prometheus — promtool included — and chromium; the tansu Kafka-protocol broker),
+# then runs every test. Usage: scripts/test.sh [extra cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+need_apt=()
+command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_apt[*]} (apt)"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v tansu >/dev/null 2>&1; then
+  echo "test.sh: installing the tansu broker (cargo install; about 15 minutes on 2 cores)"
+  cargo install tansu --version 0.6.0 --features dynostore --locked
+fi
+
+cargo test --all-targets "$@"
