@@ -80,7 +80,15 @@ async fn metrics(State(st): State<Arc<HttpState>>) -> Response {
     let families = st.registry.gather();
     let mut buf = Vec::with_capacity(64 * 1024);
     match TextEncoder::new().encode(&families, &mut buf) {
-        Ok(()) => ([(header::CONTENT_TYPE, prometheus::TEXT_FORMAT)], buf).into_response(),
+        // Label values are Chinese unit names: say the charset.
+        Ok(()) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            buf,
+        )
+            .into_response(),
         Err(e) => {
             tracing::error!(error = %e, "cannot encode metrics");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()

@@ -1,5 +1,16 @@
-//! The live bulletin (通报): a month's figures rendered as Markdown or HTML.
-//! PLACEHOLDER — the full renderer is being written; this renders the headline only.
+//! The live bulletin (通报): a month's figures laid out like the office's hand-written
+//! monthly bulletins, rendered as Markdown or as one self-contained HTML page.
+//!
+//! `build` gathers the figures once; `model` (with `rates` for the 三率 lists) turns
+//! them into the seven sections, deciding every ranking, threshold list and share once
+//! for both formats; `markdown` and `html` only lay the sections out; `text` writes
+//! numbers, dates and escaped strings the same way for both.
+
+mod html;
+mod markdown;
+mod model;
+mod rates;
+mod text;
 
 use crate::config::Assessment;
 use crate::engine::Shared;
@@ -20,6 +31,9 @@ pub struct Report {
     pub overdue: Vec<OverdueItem>,
     pub assessment: Assessment,
     pub tz: TimeZone,
+    /// Records of the month before, when that month is still retained: the overview's
+    /// "较上月上升 2.52%".
+    pub previous_records: Option<i64>,
 }
 
 /// Gathers the bulletin of `month`, or `None` if the month holds no data.
@@ -31,19 +45,23 @@ pub fn build(
     assessment: &Assessment,
 ) -> Option<Report> {
     let figures = month_figures(shared, center, month, as_of, assessment)?;
+    let previous_records = month_figures(shared, center, month.pred(1), as_of, assessment)
+        .map(|f| f.summary.records)
+        .filter(|&n| n > 0);
     Some(Report {
         figures,
         overdue: overdue_list(shared, center, month),
         assessment: assessment.clone(),
         tz: shared.config.tz,
+        previous_records,
     })
 }
 
 /// Renders a bulletin.
 pub fn render(report: &Report, format: Format) -> String {
-    let _ = format;
-    format!(
-        "# {} {}\n",
-        report.figures.summary.center, report.figures.summary.month
-    )
+    let bulletin = model::Bulletin::new(report);
+    match format {
+        Format::Markdown => markdown::render(&bulletin),
+        Format::Html => html::render(&bulletin),
+    }
 }

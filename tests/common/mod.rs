@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod engine;
+pub mod http;
 pub mod kafka;
 pub mod prom;
 pub mod seeds;
