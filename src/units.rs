@@ -89,7 +89,7 @@ impl Interner {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
-    #[error("cannot read unit registry {path}: {source}")]
+    #[error("cannot read unit registry {path}")]
     Read {
         path: String,
         source: std::io::Error,

@@ -95,8 +95,9 @@ fn wait_healthy(service: &mut Proc, addr: SocketAddr, timeout: Duration) {
     }
 }
 
-/// Fills `topic` with a simulated month (one-shot).
-fn produce(brokers: &str, topic: &str, log: &Path) {
+/// Feeds `topic` with a simulated month at a steady rate, in the background, so that
+/// events flow while Prometheus scrapes (rate() panels need traffic in their window).
+fn produce(brokers: &str, topic: &str, log: &Path) -> Proc {
     let mut cmd = hotline_pulse();
     cmd.args([
         "produce",
@@ -106,20 +107,18 @@ fn produce(brokers: &str, topic: &str, log: &Path) {
         topic,
         "--simulate",
     ])
-    .args(["--orders", "5000"]);
-    let mut p = Proc::spawn(cmd, log.to_owned());
-    let status = p.child.wait().expect("wait for the producer");
-    assert!(
-        status.success(),
-        "hotline-pulse produce failed ({status}):\n{}",
-        p.log()
-    );
+    .args(["--orders", "5000", "--rate", "400"]);
+    Proc::spawn(cmd, log.to_owned())
 }
 
 #[test]
 fn every_dashboard_query_and_recording_rule_returns_data() {
     let own_broker;
-    let kafka = match std::env::var("HOTLINE_TEST_BROKERS").ok().filter(|b| !b.is_empty()) {
+    let mut _producer = None;
+    let kafka = match std::env::var("HOTLINE_TEST_BROKERS")
+        .ok()
+        .filter(|b| !b.is_empty())
+    {
         Some(b) => Some(b),
         None => {
             own_broker = common::kafka::Tansu::start();
@@ -149,10 +148,11 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
                 .map_or(0, |d| d.as_nanos())
         );
         let topic = format!("hotline.events.deploy-dashboards-{unique}");
-        produce(brokers, &topic, &dir.path().join("produce.log"));
+        // A few malformed messages first, so the dead-letter panels have data.
         let bad = dir.path().join("bad.jsonl");
         std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
-        common::kafka::produce(brokers, &topic, 1, &[&bad], &[]);
+        common::kafka::produce(brokers, &topic, 4, &[&bad], &[]);
+        _producer = Some(produce(brokers, &topic, &dir.path().join("produce.log")));
         cmd.args(["--brokers", brokers, "--topic", &topic])
             .args(["--group", &format!("deploy-dashboards-{unique}")])
             .args(["--dlq-topic", &format!("{topic}.dlq")]);

@@ -164,10 +164,7 @@ fn a_return_before_the_deadline_is_not_overdue_and_a_unit_that_gets_it_back_coun
     );
     assert_eq!(a.ratios.return_, Some(0.5));
     // Handling time runs from the dispatch that re-opened the assignment.
-    assert_eq!(
-        a.handling_time.mean_seconds,
-        Some(6.0 * 24.0 * 3600.0)
-    );
+    assert_eq!(a.handling_time.mean_seconds, Some(6.0 * 24.0 * 3600.0));
 }
 
 #[test]

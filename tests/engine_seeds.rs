@@ -15,11 +15,22 @@ fn the_golmud_completion_and_satisfaction_tables_are_reproduced() {
     let text = read(GOLMUD);
     let (completion, (assigned_total, completed_total)) = table(&text, "各单位工单办结率排序表");
     let (satisfaction, (callbacks_total, satisfied_total)) = table(&text, "各单位回访满意度排序表");
-    assert_eq!((completion.len(), satisfaction.len()), (31, 30), "the seed tables parse");
+    assert_eq!(
+        (completion.len(), satisfaction.len()),
+        (31, 30),
+        "the seed tables parse"
+    );
     assert_eq!(completion.iter().map(|r| r.a).sum::<i64>(), assigned_total);
-    assert_eq!(satisfaction.iter().map(|r| r.a).sum::<i64>(), callbacks_total);
+    assert_eq!(
+        satisfaction.iter().map(|r| r.a).sum::<i64>(),
+        callbacks_total
+    );
 
-    let registry = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/deploy/config/units.toml")).unwrap();
+    let registry = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/deploy/config/units.toml"
+    ))
+    .unwrap();
     let mut h = Harness::with_registry(&registry);
     let shared = h.shared.clone();
     let canonical = |name: &str| shared.units.name(shared.units.resolve(name).id).to_string();
@@ -31,45 +42,108 @@ fn the_golmud_completion_and_satisfaction_tables_are_reproduced() {
             n += 1;
             let order = format!("HX2411{n:08}");
             let day = 1 + (n % 20);
-            lines.push(ev(&format!("{order}-r"), &order, "received", &format!("2024-11-{day:02} 09:00:00"), r#""channel":"phone","purpose":"help","disposition":"dispatch""#));
-            lines.push(ev(&format!("{order}-d"), &order, "dispatched", &format!("2024-11-{day:02} 10:00:00"), &format!(r#""unit":"{}","due_at":"2024-11-{:02} 18:00:00""#, row.unit, day + 7)));
+            lines.push(ev(
+                &format!("{order}-r"),
+                &order,
+                "received",
+                &format!("2024-11-{day:02} 09:00:00"),
+                r#""channel":"phone","purpose":"help","disposition":"dispatch""#,
+            ));
+            lines.push(ev(
+                &format!("{order}-d"),
+                &order,
+                "dispatched",
+                &format!("2024-11-{day:02} 10:00:00"),
+                &format!(
+                    r#""unit":"{}","due_at":"2024-11-{:02} 18:00:00""#,
+                    row.unit,
+                    day + 7
+                ),
+            ));
             if i < row.b {
-                lines.push(ev(&format!("{order}-c"), &order, "completed", &format!("2024-11-{:02} 10:00:00", day + 2), &format!(r#""unit":"{}""#, row.unit)));
-                completed_orders.entry(canonical(&row.unit)).or_default().push(order);
+                lines.push(ev(
+                    &format!("{order}-c"),
+                    &order,
+                    "completed",
+                    &format!("2024-11-{:02} 10:00:00", day + 2),
+                    &format!(r#""unit":"{}""#, row.unit),
+                ));
+                completed_orders
+                    .entry(canonical(&row.unit))
+                    .or_default()
+                    .push(order);
             }
         }
     }
     for row in &satisfaction {
-        let mut orders = completed_orders.get(&canonical(&row.unit)).cloned().unwrap_or_default();
+        let mut orders = completed_orders
+            .get(&canonical(&row.unit))
+            .cloned()
+            .unwrap_or_default();
         // Some units have more callbacks than orders completed this month (市生态环境局:
         // 7 completed, 10 callbacks): the rest rate desk answers about the unit.
         while (orders.len() as i64) < row.a {
             n += 1;
             let order = format!("HX2411{n:08}");
-            lines.push(ev(&format!("{order}-r"), &order, "received", "2024-11-20 09:00:00", r#""channel":"phone","purpose":"consultation","disposition":"direct_answer""#));
+            lines.push(ev(
+                &format!("{order}-r"),
+                &order,
+                "received",
+                "2024-11-20 09:00:00",
+                r#""channel":"phone","purpose":"consultation","disposition":"direct_answer""#,
+            ));
             orders.push(order);
         }
         for (i, order) in orders.iter().take(row.a as usize).enumerate() {
-            let sat = if (i as i64) < row.b { "satisfied" } else { "unsatisfied" };
+            let sat = if (i as i64) < row.b {
+                "satisfied"
+            } else {
+                "unsatisfied"
+            };
             // The satisfaction table's own spelling, resolved by the registry.
-            lines.push(ev(&format!("{order}-cb"), order, "callback", "2024-11-28 15:00:00", &format!(r#""satisfaction":"{sat}","unit":"{}""#, row.unit)));
+            lines.push(ev(
+                &format!("{order}-cb"),
+                order,
+                "callback",
+                "2024-11-28 15:00:00",
+                &format!(r#""satisfaction":"{sat}","unit":"{}""#, row.unit),
+            ));
         }
     }
     h.apply(&lines);
     let month = h.month("2024-11");
     for row in &completion {
-        let u = month.units.iter().find(|u| u.unit == canonical(&row.unit)).unwrap_or_else(|| panic!("no {}", row.unit));
+        let u = month
+            .units
+            .iter()
+            .find(|u| u.unit == canonical(&row.unit))
+            .unwrap_or_else(|| panic!("no {}", row.unit));
         assert_eq!((u.assigned, u.completed), (row.a, row.b), "{}", row.unit);
         assert_eq!(pct(u.ratios.completion), row.ratio, "{}", row.unit);
     }
     for row in &satisfaction {
-        let u = month.units.iter().find(|u| u.unit == canonical(&row.unit)).unwrap();
-        assert_eq!((u.callbacks.total, u.callbacks.satisfied), (row.a, row.b), "{}", row.unit);
+        let u = month
+            .units
+            .iter()
+            .find(|u| u.unit == canonical(&row.unit))
+            .unwrap();
+        assert_eq!(
+            (u.callbacks.total, u.callbacks.satisfied),
+            (row.a, row.b),
+            "{}",
+            row.unit
+        );
         assert_eq!(pct(u.ratios.satisfaction), row.ratio, "{}", row.unit);
     }
     let s = &month.summary;
-    assert_eq!((s.dispatched, s.completed), (assigned_total, completed_total));
-    assert_eq!((s.callbacks.total, s.callbacks.satisfied), (callbacks_total, satisfied_total));
+    assert_eq!(
+        (s.dispatched, s.completed),
+        (assigned_total, completed_total)
+    );
+    assert_eq!(
+        (s.callbacks.total, s.callbacks.satisfied),
+        (callbacks_total, satisfied_total)
+    );
     // The bulletin's centre figures: 办结率 99.45%, 回访满意率 95.28%.
     assert_eq!(pct(s.completion_ratio), "99.45%");
     assert_eq!(pct(s.satisfaction_ratio), "95.28%");

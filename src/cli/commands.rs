@@ -128,6 +128,11 @@ pub fn app_config(common: &Common, args: &ServeArgs) -> anyhow::Result<Config> {
             )
         }
         None => {
+            if !args.kafka.kafka_options.is_empty() {
+                bail!(
+                    "--kafka-option needs --brokers (without --brokers the simulated hotline runs)"
+                );
+            }
             if !(args.sim_rate >= 0.0 && args.sim_rate.is_finite()) {
                 bail!("--sim-rate: must be 0 or more");
             }

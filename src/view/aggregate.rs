@@ -227,6 +227,5 @@ pub fn aggregate(shared: &Shared, filter: Filter) -> Aggregate {
     }
     agg.units.retain(|_, s| !s.is_zero());
     agg.centre.retain(|_, s| !s.is_zero());
-    agg.live.retain(|_, s| *s != LiveSum::default());
     agg
 }

@@ -246,7 +246,9 @@ mod tests {
         let text = fs::read_to_string(&f).unwrap();
         let cut: Vec<&str> = text.lines().take(10).collect();
         fs::write(&f, cut.join("\n")).unwrap();
-        let err = load(dir.path(), "t", 0, &shared(), AsOf::Watermark).err().expect("refused");
+        let err = load(dir.path(), "t", 0, &shared(), AsOf::Watermark)
+            .err()
+            .expect("refused");
         assert_eq!(err.code(), "corrupt");
     }
 }

@@ -54,6 +54,20 @@ pub struct Ctx {
 }
 
 impl ClientContext for Ctx {
+    /// librdkafka's own log lines (connection trouble, group protocol; more with
+    /// `--kafka-option debug=cgrp,...`) go to the service's structured log.
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
+        use rdkafka::config::RDKafkaLogLevel as L;
+        match level {
+            L::Emerg | L::Alert | L::Critical | L::Error => {
+                tracing::error!(target: "librdkafka", fac, "{log_message}")
+            }
+            L::Warning => tracing::warn!(target: "librdkafka", fac, "{log_message}"),
+            L::Notice | L::Info => tracing::info!(target: "librdkafka", fac, "{log_message}"),
+            L::Debug => tracing::debug!(target: "librdkafka", fac, "{log_message}"),
+        }
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         let kind = match error.rdkafka_error_code() {
             Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown) => {
@@ -436,11 +450,14 @@ impl State {
                 }
             }
         }
-        if reachable && !self.owned.is_empty() {
-            metrics.connected.set(1);
-        } else if !reachable {
-            metrics.connected.set(0);
+        if self.owned.is_empty() {
+            // Nothing owned (yet, or more members than partitions): ask for metadata.
+            reachable = consumer
+                .client()
+                .fetch_metadata(Some(&topic), Duration::from_millis(500))
+                .is_ok();
         }
+        metrics.connected.set(i64::from(reachable));
         reachable
     }
 }

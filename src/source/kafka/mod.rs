@@ -49,6 +49,9 @@ pub fn client_config(brokers: &str, options: &[(String, String)]) -> ClientConfi
     // short by default. Tests and benchmarks set 5 ms.
     c.set("fetch.wait.max.ms", "100");
     c.set("client.id", "hotline-pulse");
+    // Forward everything librdkafka logs (debug lines only exist with `debug=...`);
+    // the service's own log filter decides what is shown.
+    c.set_log_level(rdkafka::config::RDKafkaLogLevel::Debug);
     for (k, v) in options {
         c.set(k, v);
     }
