@@ -33,13 +33,14 @@ pub fn ensure_topic(
     partitions: i32,
     timeout: Duration,
 ) {
-    let admin: AdminClient<DefaultClientContext> = match client_config(brokers, options).create() {
-        Ok(a) => a,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot create an admin client");
-            return;
-        }
-    };
+    let admin: AdminClient<DefaultClientContext> =
+        match client_config(brokers, false, options).create() {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot create an admin client");
+                return;
+            }
+        };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -86,7 +87,7 @@ pub fn produce(
         bail!("--partitions: must be at least 1");
     }
     ensure_topic(brokers, options, topic, partitions, Duration::from_secs(10));
-    let mut cfg = client_config(brokers, options);
+    let mut cfg = client_config(brokers, false, options);
     cfg.set("linger.ms", "5")
         .set("enable.idempotence", "true")
         .set("partitioner", "murmur2_random");
