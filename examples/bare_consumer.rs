@@ -24,7 +24,6 @@ use hotline_pulse::engine::{Partition, Shared};
 use hotline_pulse::event::decode;
 use hotline_pulse::source::{wall_clock, Watermark};
 use hotline_pulse::units::Units;
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::Message;
 
@@ -123,10 +122,9 @@ fn main() -> ExitCode {
         }
     };
     let started = Instant::now();
-    // The service's consumer settings (src/source/kafka/mod.rs), options applied last.
-    let mut config = ClientConfig::new();
+    // The service's consumer settings (the same `client_config`), options applied last.
+    let mut config = hotline_pulse::source::kafka::client_config(&args.brokers, true, &[]);
     config
-        .set("bootstrap.servers", &args.brokers)
         .set("client.id", "bare-consumer")
         .set("group.id", &args.group)
         .set("auto.offset.reset", "earliest")

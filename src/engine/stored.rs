@@ -80,6 +80,8 @@ impl StoredEvent {
 
 /// Inserts `ev` into `events` (kept sorted by [`StoredEvent::sort_key`]).
 pub fn insert_sorted(events: &mut Vec<StoredEvent>, ev: StoredEvent) -> usize {
+    // Orders hold a few events for months: exact capacity beats amortised growth.
+    events.reserve_exact(1);
     let pos = events.partition_point(|e| e.sort_key() <= ev.sort_key());
     events.insert(pos, ev);
     pos
