@@ -18,7 +18,7 @@ use crate::event::{Millis, Month};
 use crate::report;
 use crate::source::{wall_clock, AsOf};
 use crate::units::LabelId;
-use crate::view::{month_figures, months, overdue_list};
+use crate::view::{month_figures, months, overdue_list, MonthFigures};
 
 /// Liveness is the process answering; readiness is set by the source.
 #[derive(Default)]
@@ -153,18 +153,27 @@ async fn api_months(State(st): State<Arc<HttpState>>) -> Response {
     Json(serde_json::json!({ "months": list })).into_response()
 }
 
+/// The figures of `{month}` (and `?center=`): 400 malformed, 404 no data.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
+fn figures_of(
+    st: &HttpState,
+    month: &str,
+    center: Option<&str>,
+) -> Result<(Month, LabelId, MonthFigures), Response> {
+    let (m, c) = month_and_center(st, month, center)?;
+    let f =
+        month_figures(&st.shared, c, m, st.as_of(), &st.assessment).ok_or_else(|| no_data(m))?;
+    Ok((m, c, f))
+}
+
 async fn api_units(
     State(st): State<Arc<HttpState>>,
     Path(month): Path<String>,
     Query(q): Query<CenterQuery>,
 ) -> Response {
-    let (m, c) = match month_and_center(&st, &month, q.center.as_deref()) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match month_figures(&st.shared, c, m, st.as_of(), &st.assessment) {
-        Some(f) => Json(serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units })).into_response(),
-        None => no_data(m),
+    match figures_of(&st, &month, q.center.as_deref()) {
+        Ok((m, _, f)) => Json(serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units })).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -173,13 +182,9 @@ async fn api_summary(
     Path(month): Path<String>,
     Query(q): Query<CenterQuery>,
 ) -> Response {
-    let (m, c) = match month_and_center(&st, &month, q.center.as_deref()) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match month_figures(&st.shared, c, m, st.as_of(), &st.assessment) {
-        Some(f) => Json(f.summary).into_response(),
-        None => no_data(m),
+    match figures_of(&st, &month, q.center.as_deref()) {
+        Ok((_, _, f)) => Json(f.summary).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -188,15 +193,13 @@ async fn api_overdue(
     Path(month): Path<String>,
     Query(q): Query<CenterQuery>,
 ) -> Response {
-    let (m, c) = match month_and_center(&st, &month, q.center.as_deref()) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if month_figures(&st.shared, c, m, st.as_of(), &st.assessment).is_none() {
-        return no_data(m);
+    match figures_of(&st, &month, q.center.as_deref()) {
+        Ok((m, c, _)) => Json(
+            serde_json::json!({ "month": m.to_string(), "orders": overdue_list(&st.shared, c, m) }),
+        )
+        .into_response(),
+        Err(r) => r,
     }
-    let items = overdue_list(&st.shared, c, m);
-    Json(serde_json::json!({ "month": m.to_string(), "orders": items })).into_response()
 }
 
 #[derive(Deserialize)]

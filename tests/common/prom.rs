@@ -7,8 +7,8 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+
+use std::net::{SocketAddr, TcpListener};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -331,34 +331,9 @@ pub fn url_encode(s: &str) -> String {
     out
 }
 
-/// A minimal HTTP/1.0 GET: the status code and the body. HTTP/1.0 makes the server close
-/// the connection after the response, so the body is everything after the headers.
+/// A GET: the status code and the body (see [`super::http::get`]).
 pub fn http_get(addr: SocketAddr, path: &str) -> Result<(u16, String), String> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
-        .map_err(|e| format!("connect {addr}: {e}"))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| format!("set_read_timeout: {e}"))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: {addr}\r\nAccept: */*\r\n\r\n"
-    )
-    .map_err(|e| format!("send to {addr}: {e}"))?;
-    let mut raw = Vec::new();
-    stream
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("read from {addr}: {e}"))?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| format!("malformed HTTP response from {addr}: {text}"))?;
-    let status = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse().ok())
-        .ok_or_else(|| format!("no HTTP status line from {addr}: {head}"))?;
-    Ok((status, body.to_owned()))
+    super::http::get(addr, path).map(|(status, _, body)| (status, body))
 }
 
 // ---------------------------------------------------------------------------------------
