@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 
 need_apt=()
+# Build: librdkafka is compiled with TLS/SASL support against the system OpenSSL.
+pkg-config --exists openssl 2>/dev/null || need_apt+=(libssl-dev pkg-config)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 # A CJK font, so the report screenshots show characters rather than boxes.

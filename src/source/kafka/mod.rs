@@ -122,3 +122,51 @@ pub fn run(
     tracing::info!(brokers = %config.brokers, topic = %config.topic, group = %config.group, "consuming");
     consumer::run_loop(consumer, health, stop)
 }
+
+#[cfg(test)]
+mod tests {
+    use rdkafka::consumer::BaseConsumer;
+
+    use super::client_config;
+
+    fn opts(kv: &[(&str, &str)]) -> Vec<(String, String)> {
+        kv.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn tls_and_sasl_settings_are_supported_by_the_bundled_librdkafka() {
+        // Creating a client validates the settings; nothing connects here.
+        for o in [
+            opts(&[("security.protocol", "ssl")]),
+            opts(&[
+                ("security.protocol", "sasl_ssl"),
+                ("sasl.mechanisms", "SCRAM-SHA-512"),
+                ("sasl.username", "u"),
+                ("sasl.password", "p"),
+            ]),
+            opts(&[
+                ("security.protocol", "sasl_plaintext"),
+                ("sasl.mechanisms", "PLAIN"),
+                ("sasl.username", "u"),
+                ("sasl.password", "p"),
+            ]),
+        ] {
+            let mut c = client_config("127.0.0.1:1", true, &o);
+            c.set("group.id", "g");
+            if let Err(e) = c.create::<BaseConsumer>() {
+                panic!("{o:?}: {e}");
+            }
+        }
+    }
+
+    #[test]
+    fn user_options_win_and_bad_ones_are_refused() {
+        let c = client_config("b:9092", true, &opts(&[("fetch.wait.max.ms", "5")]));
+        assert_eq!(c.get("fetch.wait.max.ms"), Some("5"));
+        let mut c = client_config("b:9092", true, &opts(&[("no.such.setting", "1")]));
+        c.set("group.id", "g");
+        assert!(c.create::<BaseConsumer>().is_err());
+    }
+}
