@@ -2,14 +2,17 @@
 //! the report's input) and renders them for Prometheus at scrape time.
 
 mod aggregate;
+mod centre;
 mod figures;
 mod metrics;
 mod overdue;
 
 pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
+pub use centre::{
+    centre_figures, days_covered, CentreFigures, ChannelDisposition, Count, OverdueShare,
+};
 pub use figures::{
-    centre_figures, days_covered, month_figures, months, ratio, unit_figures, CentreFigures,
-    ChannelDisposition, Count, MonthFigures, OverdueShare, Ratios, UnitFigures,
+    month_figures, months, ratio, unit_figures, Callbacks, MonthFigures, Ratios, UnitFigures,
 };
 pub use metrics::EngineCollector;
 pub use overdue::{overdue_list, OverdueItem};

@@ -11,7 +11,8 @@ mod families;
 
 use self::families::FAMILIES;
 use super::aggregate::{aggregate, Filter};
-use super::figures::{centre_figures, unit_figures};
+use super::centre::centre_figures;
+use super::figures::unit_figures;
 use crate::config::Assessment;
 use crate::engine::{LiveKey, Shared, HANDLING_BUCKETS_SECS};
 use crate::event::{Channel, Disposition, EventType, Purpose, RejectReason, Satisfaction};
