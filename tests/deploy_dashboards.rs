@@ -114,15 +114,14 @@ fn produce(brokers: &str, topic: &str, log: &Path) -> Proc {
 #[test]
 fn every_dashboard_query_and_recording_rule_returns_data() {
     let own_broker;
-    let mut _producer = None;
-    let kafka = match std::env::var("HOTLINE_TEST_BROKERS")
+    let brokers = match std::env::var("HOTLINE_TEST_BROKERS")
         .ok()
         .filter(|b| !b.is_empty())
     {
-        Some(b) => Some(b),
+        Some(b) => b,
         None => {
             own_broker = common::kafka::Tansu::start();
-            Some(own_broker.brokers())
+            own_broker.brokers()
         }
     };
     let dir = tempfile::tempdir().expect("temp dir");
@@ -139,28 +138,22 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         .arg(prom::deploy_dir().join("config/assessment.toml"))
         .arg("--unit-registry")
         .arg(prom::deploy_dir().join("config/units.toml"));
-    if let Some(brokers) = &kafka {
-        let unique = format!(
-            "{}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
-        let topic = format!("hotline.events.deploy-dashboards-{unique}");
-        // A few malformed messages first, so the dead-letter panels have data.
-        let bad = dir.path().join("bad.jsonl");
-        std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
-        common::kafka::produce(brokers, &topic, 4, &[&bad], &[]);
-        _producer = Some(produce(brokers, &topic, &dir.path().join("produce.log")));
-        cmd.args(["--brokers", brokers, "--topic", &topic])
-            .args(["--group", &format!("deploy-dashboards-{unique}")])
-            .args(["--dlq-topic", &format!("{topic}.dlq")]);
-    } else {
-        // The built-in simulated hotline: enough records that events still flow while the
-        // queries run (rates, and the rejected share, need traffic in the last 5 minutes).
-        cmd.args(["--orders", "50000", "--sim-rate", "2000"]);
-    }
+    let unique = format!(
+        "{}-{}",
+        std::process::id(),
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let topic = format!("hotline.events.deploy-dashboards-{unique}");
+    // A few malformed messages first, so the dead-letter panels have data.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
+    common::kafka::produce(&brokers, &topic, 4, &[&bad], &[]);
+    let _producer = produce(&brokers, &topic, &dir.path().join("produce.log"));
+    cmd.args(["--brokers", &brokers, "--topic", &topic])
+        .args(["--group", &format!("deploy-dashboards-{unique}")])
+        .args(["--dlq-topic", &format!("{topic}.dlq")]);
     let mut service = Proc::spawn(cmd, dir.path().join("serve.log"));
     wait_healthy(&mut service, addr, Duration::from_secs(60));
 
@@ -247,29 +240,15 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         std::thread::sleep(Duration::from_secs(5));
         empty.retain(|q| !matches!(prometheus.series_count(&q.1), Ok(n) if n > 0));
     }
-    let (skipped, missing): (Vec<_>, Vec<_>) = empty
-        .into_iter()
-        .partition(|q| kafka.is_none() && prom::needs_kafka(&q.1));
-
     println!(
-        "{} queries (center={center}, month={month}, unit={unit}): {} errors, {} empty, {} empty \
-         but Kafka-only{}",
+        "{} queries (center={center}, month={month}, unit={unit}): {} errors, {} empty",
         queries.len(),
         errors.len(),
-        missing.len(),
-        skipped.len(),
-        if kafka.is_some() {
-            ""
-        } else {
-            " (no HOTLINE_TEST_BROKERS: not required)"
-        }
+        empty.len(),
     );
-    for q in &skipped {
-        println!("  skipped (needs Kafka): {}", q.0);
-    }
     let mut report = errors;
     report.extend(
-        missing
+        empty
             .iter()
             .map(|q| format!("{}: no series\n    {}", q.0, q.1)),
     );

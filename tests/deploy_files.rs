@@ -1029,11 +1029,6 @@ fn the_harness_substitutes_and_finds_variables() {
             .into_iter()
             .collect()
     );
-    assert!(prom::needs_kafka(
-        "rate(hotline_kafka_messages_consumed_total[5m])"
-    ));
-    assert!(prom::needs_kafka("hotline:checkpoint_age_seconds > 1"));
-    assert!(!prom::needs_kafka("hotline:unit_orders_open:sum"));
     assert_eq!(
         prom::url_encode("a b{c=\"市\"}"),
         "a%20b%7Bc%3D%22%E5%B8%82%22%7D"

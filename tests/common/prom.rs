@@ -89,10 +89,6 @@ pub const HISTOGRAMS: &[&str] = &[
     "hotline_checkpoint_duration_seconds",
 ];
 
-/// Metrics only a Kafka-fed service has (recorded series derived from them start with the
-/// same words after `hotline:`). Without a broker, queries over them return nothing.
-pub const KAFKA_ONLY: &[&str] = &["kafka_", "checkpoint_", "dead_letter_"];
-
 /// Whether `name` (a series name as written in PromQL) belongs to the metric contract.
 pub fn is_known_metric(name: &str) -> bool {
     METRICS.contains(&name)
@@ -100,16 +96,6 @@ pub fn is_known_metric(name: &str) -> bool {
             name.strip_prefix(h)
                 .is_some_and(|rest| matches!(rest, "_bucket" | "_sum" | "_count"))
         })
-}
-
-/// Whether the query reads a metric that only exists when consuming Kafka.
-pub fn needs_kafka(expr: &str) -> bool {
-    identifiers(expr).iter().any(|id| {
-        let rest = id
-            .strip_prefix("hotline_")
-            .or_else(|| id.strip_prefix("hotline:"));
-        rest.is_some_and(|rest| KAFKA_ONLY.iter().any(|k| rest.starts_with(k)))
-    })
 }
 
 /// The repository root.
