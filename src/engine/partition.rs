@@ -7,7 +7,10 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use dashmap::DashMap;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::{Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHasher};
 use slab::Slab;
 
 use super::counters::Counters;
@@ -53,7 +56,8 @@ pub struct Partition {
     id: i32,
     shared: Arc<Shared>,
     view: Arc<PartitionView>,
-    index: FxHashMap<OrderKey, usize>,
+    /// Slots by order key; the key itself lives only in the slot (one copy per order).
+    index: HashTable<usize>,
     orders: Slab<Order>,
     timers: BinaryHeap<Reverse<(Millis, usize)>>,
     as_of: Millis,
@@ -70,7 +74,7 @@ impl Partition {
             id,
             shared,
             view,
-            index: FxHashMap::default(),
+            index: HashTable::new(),
             orders: Slab::new(),
             timers: BinaryHeap::new(),
             as_of: Millis::MIN,
@@ -147,7 +151,7 @@ impl Partition {
                 &Contribution::default(),
             );
             self.view.overdue.remove(&order.key);
-            self.index.remove(&order.key);
+            self.unindex(&order.key, slot);
         }
         self.view.counters.evict_before(cutoff);
         self.view
@@ -186,7 +190,11 @@ impl Partition {
             center,
             order_id: event.order_id.into_boxed_str(),
         };
-        let slot = self.index.get(&key).copied();
+        let hash = key_hash(center, &key.order_id);
+        let slot = {
+            let orders = &self.orders;
+            self.index.find(hash, |&s| orders[s].key == key).copied()
+        };
         if let Some(slot) = slot {
             if self.orders[slot]
                 .events
@@ -208,12 +216,15 @@ impl Partition {
             Some(slot) => slot,
             None => {
                 let slot = self.orders.insert(Order {
-                    key: key.clone(),
+                    key,
                     events: Vec::with_capacity(1),
                     month: None,
                     timer: None,
                 });
-                self.index.insert(key, slot);
+                let orders = &self.orders;
+                self.index.insert_unique(hash, slot, |&s| {
+                    key_hash(orders[s].key.center, &orders[s].key.order_id)
+                });
                 self.view
                     .orders_tracked
                     .store(self.orders.len() as i64, Relaxed);
@@ -224,7 +235,7 @@ impl Partition {
             bump(&stats.late, 1);
             if self.orders[slot].events.is_empty() {
                 let order = self.orders.remove(slot);
-                self.index.remove(&order.key);
+                self.unindex(&order.key, slot);
                 self.view
                     .orders_tracked
                     .store(self.orders.len() as i64, Relaxed);
@@ -234,6 +245,15 @@ impl Partition {
         bump(&stats.applied[event_type as usize], 1);
         bump(&stats.unknown_units, unknown_units);
         Outcome::Applied
+    }
+
+    fn unindex(&mut self, key: &OrderKey, slot: usize) {
+        if let Ok(entry) = self
+            .index
+            .find_entry(key_hash(key.center, &key.order_id), |&s| s == slot)
+        {
+            entry.remove();
+        }
     }
 
     /// Re-derives an order (after adding `new_event`, if any) and moves the counters
@@ -308,7 +328,7 @@ impl Partition {
     /// memory figures of the benchmarks.
     pub fn approx_bytes(&self) -> usize {
         let mut n = self.orders.capacity() * (std::mem::size_of::<Order>() + 8);
-        n += self.index.capacity() * (std::mem::size_of::<(OrderKey, usize)>() + 1);
+        n += self.index.capacity() * (std::mem::size_of::<usize>() + 1);
         n += self.timers.capacity() * std::mem::size_of::<Reverse<(Millis, usize)>>();
         for (_, o) in self.orders.iter() {
             n += o.key.order_id.len();
@@ -325,6 +345,13 @@ impl Partition {
         }
         n
     }
+}
+
+fn key_hash(center: LabelId, order_id: &str) -> u64 {
+    let mut h = FxHasher::default();
+    center.hash(&mut h);
+    order_id.hash(&mut h);
+    h.finish()
 }
 
 impl Drop for Partition {
