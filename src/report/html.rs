@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::model::{Bulletin, Row, Share, Table, UnitList};
+use super::prose;
 use super::text::{html as esc, pct};
 
 const STYLE: &str = r#"
@@ -132,7 +133,6 @@ fn ranking(out: &mut String, id: &str, caption: &str, t: &Table, head: [&str; 5]
 
 pub fn render(b: &Bulletin) -> String {
     let mut out = String::with_capacity(32 * 1024 + 512 * b.overdue.len());
-    let o = &b.overview;
     let title = esc(&b.title);
     let _ = write!(
         out,
@@ -143,56 +143,16 @@ pub fn render(b: &Bulletin) -> String {
         esc(&b.as_of)
     );
 
-    out.push_str("<section id=\"overview\"><h2>一、热线运行总体情况</h2>\n<p>");
-    let _ = write!(
-        out,
-        "{}，12345 热线共受理群众来电、中国政府网、省州系统转办等共计 {} 件",
-        esc(&b.month),
-        o.records
-    );
-    match o.change {
-        Some(c) if c > 0.0 => {
-            let _ = write!(out, "，较上月上升 {}", pct(Some(c)));
-        }
-        Some(c) if c < 0.0 => {
-            let _ = write!(out, "，较上月下降 {}", pct(Some(-c)));
-        }
-        Some(_) => out.push_str("，与上月持平"),
-        None => {}
-    }
-    if let Some(avg) = o.daily_average {
-        let _ = write!(out, "，日均受理 {avg} 件（按 {} 天计）", o.days);
-    }
-    out.push_str("。其中，");
-    let parts: Vec<String> = o
-        .sources
-        .iter()
-        .map(|s| format!("{} {} 件，占比 {}", esc(&s.label), s.count, pct(s.share)))
-        .collect();
-    let _ = writeln!(out, "{}。</p>", parts.join("；"));
     let _ = writeln!(
         out,
-        "<p>本月共转派工单 {} 件，已办结 {} 件，办结率 {}，其中超期工单 {} 件。</p>",
-        o.dispatched,
-        o.completed,
-        pct(o.completion),
-        o.overdue
-    );
-    let _ = writeln!(
-        out,
-        "<p>本月应参加考核的成员单位 {} 家，其中有 {} 家成员单位月度总办件量少于 {} 件不纳入考核，实际参与考核的成员单位共计 {} 家。</p></section>",
-        o.units_total,
-        o.units_total - o.units_assessed,
-        b.min_assigned,
-        o.units_assessed
+        "<section id=\"overview\"><h2>一、热线运行总体情况</h2>\n<p>{}</p>\n<p>{}</p>\n<p>{}</p></section>",
+        esc(&prose::records(b)),
+        esc(&prose::dispatched(b)),
+        esc(&prose::assessed(b))
     );
 
     out.push_str("<section id=\"appeals\"><h2>二、诉求类别情况</h2><h3>（一）目的分类</h3>");
-    let _ = writeln!(
-        out,
-        "<p>本月 12345 热线共接听群众有效诉求 {} 件，按类型分类如下：</p>",
-        b.valid_records
-    );
+    let _ = writeln!(out, "<p>{}</p>", esc(&prose::valid_records(b)));
     shares_table(
         &mut out,
         "purposes",
@@ -230,10 +190,8 @@ pub fn render(b: &Bulletin) -> String {
         let names: Vec<String> = b.not_assessed.iter().map(|u| esc(u)).collect();
         let _ = write!(
             out,
-            r#"<p id="not-assessed">{} 家成员单位月度总办件量少于 {} 件不纳入考核：{}。</p>"#,
-            names.len(),
-            b.min_assigned,
-            names.join("、")
+            r#"<p id="not-assessed">{}</p>"#,
+            prose::not_assessed(b, &names)
         );
     }
     out.push_str("</section>\n");
@@ -282,25 +240,11 @@ pub fn render(b: &Bulletin) -> String {
 fn overdue(out: &mut String, b: &Bulletin) {
     let _ = write!(
         out,
-        "<section><h2>六、超期工单一览表（{}）</h2><p class=\"plain\">截至时间：{}</p><p>本月超期工单 {} 件。",
+        "<section><h2>六、超期工单一览表（{}）</h2><p class=\"plain\">截至时间：{}</p><p>{}",
         esc(&b.month),
         esc(&b.as_of),
-        b.overdue.len()
+        esc(&prose::overdue(b))
     );
-    let by_purpose: Vec<String> = b
-        .overdue_by_purpose
-        .iter()
-        .map(|(label, n, late, r)| {
-            format!(
-                "{}办件总量 {n} 件，逾期 {late} 件，占 {}",
-                esc(label),
-                pct(*r)
-            )
-        })
-        .collect();
-    if !by_purpose.is_empty() {
-        let _ = write!(out, "{}。", by_purpose.join("；"));
-    }
     out.push_str(
         "</p><table id=\"overdue\"><thead><tr><th>序号</th><th>工单编号</th><th>承办单位</th>\
          <th>应回复时间</th><th>实际回复日期</th><th>备注</th></tr></thead><tbody>",
@@ -339,13 +283,11 @@ fn hot(out: &mut String, shares: &[Share]) {
 }
 
 fn scores(out: &mut String, b: &Bulletin) {
-    let w = &b.weights;
     let _ = write!(
         out,
-        "<section id=\"scores\"><h2>附表：综合得分排序</h2><p class=\"note\">综合得分（0–100）的权重为本项目自定，并非官方考核公式：\
-         办结率 {}、按时办结率 {}、回访满意率 {}、一次办结率 {}、即时办结率 {}；单位缺少某项数据时按其余权重折算。仅列纳入考核的单位。</p>\
+        "<section id=\"scores\"><h2>附表：综合得分排序</h2><p class=\"note\">{}</p>\
          <table id=\"scores-table\"><thead><tr><th>序号</th><th>单位名称</th><th>综合得分</th></tr></thead><tbody>",
-        w.completion, w.on_time, w.satisfaction, w.first_time_resolution, w.instant_resolution
+        esc(&prose::score_weights(b))
     );
     for s in &b.scores {
         let _ = write!(

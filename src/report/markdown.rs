@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use super::model::{Bulletin, Row, Share, Table, UnitList};
+use super::prose;
 use super::text::{md, pct};
 
 /// Column alignment of a table.
@@ -109,59 +110,16 @@ fn ranking(out: &mut String, t: &Table, head: [&str; 5], total: &str) {
 
 pub fn render(b: &Bulletin) -> String {
     let mut out = String::with_capacity(16 * 1024 + 256 * b.overdue.len());
-    let o = &b.overview;
     let _ = writeln!(out, "# {}\n", md(&b.title));
     let _ = writeln!(out, "截至时间：{}\n", b.as_of);
 
     out.push_str("## 一、热线运行总体情况\n\n");
-    let _ = write!(
-        out,
-        "{}，12345 热线共受理群众来电、中国政府网、省州系统转办等共计 {} 件",
-        b.month, o.records
-    );
-    match o.change {
-        Some(c) if c > 0.0 => {
-            let _ = write!(out, "，较上月上升 {}", pct(Some(c)));
-        }
-        Some(c) if c < 0.0 => {
-            let _ = write!(out, "，较上月下降 {}", pct(Some(-c)));
-        }
-        Some(_) => out.push_str("，与上月持平"),
-        None => {}
-    }
-    if let Some(avg) = o.daily_average {
-        let _ = write!(out, "，日均受理 {avg} 件（按 {} 天计）", o.days);
-    }
-    out.push_str("。其中，");
-    let parts: Vec<String> = o
-        .sources
-        .iter()
-        .map(|s| format!("{} {} 件，占比 {}", s.label, s.count, pct(s.share)))
-        .collect();
-    let _ = writeln!(out, "{}。\n", parts.join("；"));
-    let _ = writeln!(
-        out,
-        "本月共转派工单 {} 件，已办结 {} 件，办结率 {}，其中超期工单 {} 件。\n",
-        o.dispatched,
-        o.completed,
-        pct(o.completion),
-        o.overdue
-    );
-    let _ = writeln!(
-        out,
-        "本月应参加考核的成员单位 {} 家，其中有 {} 家成员单位月度总办件量少于 {} 件不纳入考核，实际参与考核的成员单位共计 {} 家。\n",
-        o.units_total,
-        o.units_total - o.units_assessed,
-        b.min_assigned,
-        o.units_assessed
-    );
+    let _ = writeln!(out, "{}\n", prose::records(b));
+    let _ = writeln!(out, "{}\n", prose::dispatched(b));
+    let _ = writeln!(out, "{}\n", prose::assessed(b));
 
     out.push_str("## 二、诉求类别情况\n\n### （一）目的分类\n\n");
-    let _ = writeln!(
-        out,
-        "本月 12345 热线共接听群众有效诉求 {} 件，按类型分类如下：\n",
-        b.valid_records
-    );
+    let _ = writeln!(out, "{}\n", prose::valid_records(b));
     shares_table(&mut out, "目的分类", &b.purposes, b.valid_records);
     out.push_str("### （二）诉求分类\n\n");
     shares_table(&mut out, "诉求分类", &b.categories, b.valid_records);
@@ -178,13 +136,7 @@ pub fn render(b: &Bulletin) -> String {
         out.push_str("无。\n\n");
     } else {
         let names: Vec<String> = b.not_assessed.iter().map(|u| md(u)).collect();
-        let _ = writeln!(
-            out,
-            "{} 家成员单位月度总办件量少于 {} 件不纳入考核：{}。\n",
-            names.len(),
-            b.min_assigned,
-            names.join("、")
-        );
+        let _ = writeln!(out, "{}\n", prose::not_assessed(b, &names));
     }
 
     let _ = writeln!(out, "## 四、各单位工单办结率排序表（{}）\n", b.month);
@@ -204,17 +156,7 @@ pub fn render(b: &Bulletin) -> String {
 
     let _ = writeln!(out, "## 六、超期工单一览表（{}）\n", b.month);
     let _ = writeln!(out, "截至时间：{}\n", b.as_of);
-    let _ = write!(out, "本月超期工单 {} 件。", b.overdue.len());
-    let by_purpose: Vec<String> = b
-        .overdue_by_purpose
-        .iter()
-        .map(|(label, n, late, r)| {
-            format!("{label}办件总量 {n} 件，逾期 {late} 件，占 {}", pct(*r))
-        })
-        .collect();
-    if !by_purpose.is_empty() {
-        let _ = write!(out, "{}。", by_purpose.join("；"));
-    }
+    out.push_str(&prose::overdue(b));
     out.push_str("\n\n");
     let rows: Vec<Vec<String>> = b
         .overdue
@@ -252,12 +194,7 @@ pub fn render(b: &Bulletin) -> String {
     hot(&mut out, &b.hot_topics);
 
     out.push_str("## 附表：综合得分排序\n\n");
-    let w = &b.weights;
-    let _ = writeln!(
-        out,
-        "综合得分（0–100）的权重为本项目自定，并非官方考核公式：办结率 {}、按时办结率 {}、回访满意率 {}、一次办结率 {}、即时办结率 {}；单位缺少某项数据时按其余权重折算。仅列纳入考核的单位。\n",
-        w.completion, w.on_time, w.satisfaction, w.first_time_resolution, w.instant_resolution
-    );
+    let _ = writeln!(out, "{}\n", prose::score_weights(b));
     let rows: Vec<Vec<String>> = b
         .scores
         .iter()

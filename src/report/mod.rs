@@ -9,6 +9,7 @@
 mod html;
 mod markdown;
 mod model;
+mod prose;
 mod rates;
 mod text;
 
