@@ -140,6 +140,7 @@ pub struct KafkaArgs {
     /// Kafka bootstrap servers (host:port,...). Without it `serve` runs the simulated hotline.
     #[arg(long, env = "HOTLINE_BROKERS")]
     pub brokers: Option<String>,
+    /// Topic of the work-order events (contract v1, keyed by order_id).
     #[arg(long, env = "HOTLINE_TOPIC", default_value = "hotline.events")]
     pub topic: String,
     /// Any librdkafka setting, `key=value`, repeatable (SASL/TLS included). Put secrets in
@@ -150,10 +151,12 @@ pub struct KafkaArgs {
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
+    /// HTTP address for /metrics, /healthz, /readyz, the API and /report.
     #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:9898")]
     pub listen: SocketAddr,
     #[command(flatten)]
     pub kafka: KafkaArgs,
+    /// Consumer group: instances in one group share the partitions.
     #[arg(long, env = "HOTLINE_GROUP", default_value = "hotline-pulse")]
     pub group: String,
     /// Dead-letter topic for rejected messages.
