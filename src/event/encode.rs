@@ -1,7 +1,7 @@
 //! Writing an [`Event`] back as a contract-v1 JSON object (checkpoints store events
 //! this way, so a checkpoint file is itself a replayable JSON Lines file).
 
-use serde_json::{Map, Value};
+use serde::Serialize;
 
 use super::{Event, EventKind, Millis, TimeZone};
 
@@ -16,19 +16,52 @@ pub fn format_timestamp(at: Millis, tz: TimeZone) -> String {
     }
 }
 
+/// The wire object, fields in the contract's order; absent optionals are left out.
+#[derive(Serialize, Default)]
+struct Wire<'a> {
+    event_id: &'a str,
+    order_id: &'a str,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    center: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    purpose: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    disposition: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    category: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topic: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unit: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    due_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    result: Option<&'a str>,
+    /// Written only when false (the contract's default is true).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contacted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    satisfaction: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resolved: Option<bool>,
+}
+
 /// Encodes one event as a JSON object (no trailing newline).
 pub fn encode(ev: &Event, tz: TimeZone) -> String {
-    let mut m = Map::new();
-    let s = |v: &str| Value::String(v.to_owned());
-    m.insert("event_id".into(), s(&ev.event_id));
-    m.insert("order_id".into(), s(&ev.order_id));
-    m.insert("type".into(), s(ev.kind.event_type().as_str()));
-    m.insert("at".into(), s(&format_timestamp(ev.at, tz)));
-    if let Some(c) = &ev.center {
-        m.insert("center".into(), s(c));
-    }
-    let mut put = |k: &str, v: Value| {
-        m.insert(k.to_owned(), v);
+    let mut w = Wire {
+        event_id: &ev.event_id,
+        order_id: &ev.order_id,
+        kind: ev.kind.event_type().as_str(),
+        at: format_timestamp(ev.at, tz),
+        center: ev.center.as_deref(),
+        ..Wire::default()
     };
     match &ev.kind {
         EventKind::Received {
@@ -39,36 +72,26 @@ pub fn encode(ev: &Event, tz: TimeZone) -> String {
             topic,
             unit,
         } => {
-            put("channel", s(channel.as_str()));
-            put("purpose", s(purpose.as_str()));
-            put("disposition", s(disposition.as_str()));
-            if let Some(c) = category {
-                put("category", s(c));
-            }
-            if let Some(t) = topic {
-                put("topic", s(t));
-            }
-            if let Some(u) = unit {
-                put("unit", s(u));
-            }
+            w.channel = Some(channel.as_str());
+            w.purpose = Some(purpose.as_str());
+            w.disposition = Some(disposition.as_str());
+            w.category = category.as_deref();
+            w.topic = topic.as_deref();
+            w.unit = unit.as_deref();
         }
         EventKind::Dispatched { unit, due_at }
         | EventKind::Extended { unit, due_at }
         | EventKind::Reopened { unit, due_at } => {
-            put("unit", s(unit));
-            put("due_at", s(&format_timestamp(*due_at, tz)));
+            w.unit = Some(unit);
+            w.due_at = Some(format_timestamp(*due_at, tz));
         }
         EventKind::Returned { unit, reason } => {
-            put("unit", s(unit));
-            if let Some(r) = reason {
-                put("reason", s(r));
-            }
+            w.unit = Some(unit);
+            w.reason = reason.as_deref();
         }
         EventKind::Completed { unit, result } => {
-            put("unit", s(unit));
-            if let Some(r) = result {
-                put("result", s(r.as_str()));
-            }
+            w.unit = Some(unit);
+            w.result = result.map(|r| r.as_str());
         }
         EventKind::Callback {
             contacted,
@@ -76,19 +99,14 @@ pub fn encode(ev: &Event, tz: TimeZone) -> String {
             resolved,
             unit,
         } => {
-            put("contacted", Value::Bool(*contacted));
-            if let Some(sat) = satisfaction {
-                put("satisfaction", s(sat.as_str()));
-            }
-            if let Some(r) = resolved {
-                put("resolved", Value::Bool(*r));
-            }
-            if let Some(u) = unit {
-                put("unit", s(u));
-            }
+            w.contacted = (!contacted).then_some(false);
+            w.satisfaction = satisfaction.map(|s| s.as_str());
+            w.resolved = *resolved;
+            w.unit = unit.as_deref();
         }
     }
-    Value::Object(m).to_string()
+    // Serialising strings, options and booleans cannot fail.
+    serde_json::to_string(&w).unwrap_or_default()
 }
 
 #[cfg(test)]

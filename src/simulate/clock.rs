@@ -99,24 +99,6 @@ pub(crate) fn office(ms: i64, offset_ms: i64) -> i64 {
     moved - moved.rem_euclid(SEC)
 }
 
-/// `2024-11-12T18:00:00+08:00`: the instant in local time with its offset.
-pub(crate) fn rfc3339(ms: i64, offset_ms: i64) -> String {
-    let (day, t) = local(ms, offset_ms);
-    let (y, mo, d) = civil_from_days(day);
-    let s = t / SEC;
-    let off_min = offset_ms / MIN;
-    let sign = if off_min < 0 { '-' } else { '+' };
-    let off_min = off_min.abs();
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
-        s / 3600,
-        s / 60 % 60,
-        s % 60,
-        off_min / 60,
-        off_min % 60
-    )
-}
-
 /// Received times of a month in increasing order, without holding the month in memory:
 /// the month is cut into local hours, each hour is given its share of the records up
 /// front (rounded cumulatively, so the shares add up to exactly the total), and only
@@ -209,6 +191,12 @@ mod tests {
     use chrono::{Datelike, NaiveDate, Timelike, Weekday};
 
     use super::*;
+
+    /// RFC 3339 as the contract's encoder writes it (`offset_ms` as everywhere here).
+    fn rfc3339(ms: i64, offset_ms: i64) -> String {
+        let tz = crate::event::TimeZone::from_offset_secs((offset_ms / SEC) as i32).unwrap();
+        crate::event::format_timestamp(ms, tz)
+    }
 
     #[test]
     fn calendar_maths_agrees_with_chrono() {

@@ -14,10 +14,10 @@ use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
 
-use super::clock::{local_date, rfc3339, Arrivals, DAY, SEC};
-use super::lifecycle::{Kind, Planner};
+use super::clock::{local_date, Arrivals, DAY, SEC};
+use super::kind::Kind;
+use super::lifecycle::Planner;
 use super::profile::spec;
 use super::{SimConfig, SimConfigError, SimEvent};
 
@@ -220,70 +220,19 @@ impl OrderIds {
     }
 }
 
-#[derive(Serialize)]
-struct Line<'a> {
-    event_id: &'a str,
-    order_id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'static str,
-    at: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    center: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    channel: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    purpose: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    disposition: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    topic: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unit: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    contacted: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    satisfaction: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved: Option<bool>,
-}
-
+/// The contract's own encoder writes the line, so the simulator cannot drift from it.
+/// Its vocabularies are static tables of the contract's words, checked by its tests.
 fn render(e: &Event, center: Option<&str>, offset_ms: i64) -> String {
-    let event_id = format!("{}-{}", e.order, e.n);
-    let at = rfc3339(e.at, offset_ms);
-    let due_text = match e.kind {
-        Kind::Dispatched { due_ms, .. }
-        | Kind::Extended { due_ms, .. }
-        | Kind::Reopened { due_ms, .. } => Some(rfc3339(due_ms, offset_ms)),
-        _ => None,
+    use crate::event::{
+        self as contract, Channel, CompletionResult, Disposition, EventKind, Purpose, Satisfaction,
+        TimeZone,
     };
-    let mut line = Line {
-        event_id: &event_id,
-        order_id: &e.order,
-        kind: "",
-        at: &at,
-        center,
-        channel: None,
-        purpose: None,
-        disposition: None,
-        category: None,
-        topic: None,
-        unit: None,
-        due_at: due_text.as_deref(),
-        reason: None,
-        result: None,
-        contacted: None,
-        satisfaction: None,
-        resolved: None,
-    };
-    match e.kind {
+    fn word<T>(parse: fn(&str) -> Option<T>, w: &'static str) -> T {
+        parse(w)
+            .unwrap_or_else(|| panic!("the simulator's table holds {w:?}, not a contract value"))
+    }
+    let own = |s: &str| s.to_owned();
+    let kind = match e.kind {
         Kind::Received {
             channel,
             purpose,
@@ -291,52 +240,56 @@ fn render(e: &Event, center: Option<&str>, offset_ms: i64) -> String {
             category,
             topic,
             unit,
-        } => {
-            line.kind = "received";
-            line.channel = Some(channel);
-            line.purpose = Some(purpose);
-            line.disposition = Some(disposition);
-            line.category = category;
-            line.topic = topic;
-            line.unit = unit;
-        }
-        Kind::Dispatched { unit, .. } => {
-            line.kind = "dispatched";
-            line.unit = Some(unit);
-        }
-        Kind::Returned { unit, reason } => {
-            line.kind = "returned";
-            line.unit = Some(unit);
-            line.reason = reason;
-        }
-        Kind::Extended { unit, .. } => {
-            line.kind = "extended";
-            line.unit = Some(unit);
-        }
-        Kind::Completed { unit, result } => {
-            line.kind = "completed";
-            line.unit = Some(unit);
-            line.result = result;
-        }
+        } => EventKind::Received {
+            channel: word(Channel::parse, channel),
+            purpose: word(Purpose::parse, purpose),
+            disposition: word(Disposition::parse, disposition),
+            category: category.map(own),
+            topic: topic.map(own),
+            unit: unit.map(own),
+        },
+        Kind::Dispatched { unit, due_ms } => EventKind::Dispatched {
+            unit: own(unit),
+            due_at: due_ms,
+        },
+        Kind::Returned { unit, reason } => EventKind::Returned {
+            unit: own(unit),
+            reason: reason.map(own),
+        },
+        Kind::Extended { unit, due_ms } => EventKind::Extended {
+            unit: own(unit),
+            due_at: due_ms,
+        },
+        Kind::Completed { unit, result } => EventKind::Completed {
+            unit: own(unit),
+            result: result.map(|r| word(CompletionResult::parse, r)),
+        },
         Kind::Callback {
             contacted,
             satisfaction,
             resolved,
             unit,
-        } => {
-            line.kind = "callback";
-            line.contacted = contacted;
-            line.satisfaction = satisfaction;
-            line.resolved = resolved;
-            line.unit = unit;
-        }
-        Kind::Reopened { unit, .. } => {
-            line.kind = "reopened";
-            line.unit = Some(unit);
-        }
-    }
-    // Serialising borrowed strings and options cannot fail.
-    serde_json::to_string(&line).unwrap_or_default()
+        } => EventKind::Callback {
+            contacted: contacted.unwrap_or(true),
+            satisfaction: satisfaction.map(|x| word(Satisfaction::parse, x)),
+            resolved,
+            unit: unit.map(own),
+        },
+        Kind::Reopened { unit, due_ms } => EventKind::Reopened {
+            unit: own(unit),
+            due_at: due_ms,
+        },
+    };
+    let ev = contract::Event {
+        event_id: format!("{}-{}", e.order, e.n),
+        order_id: e.order.to_string(),
+        at: e.at,
+        center: center.map(own),
+        kind,
+    };
+    // Validated in SimConfig (whole minutes, under a day).
+    let tz = TimeZone::from_offset_secs((offset_ms / SEC) as i32).unwrap_or_default();
+    contract::encode(&ev, tz)
 }
 
 #[cfg(test)]
