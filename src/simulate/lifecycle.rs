@@ -11,7 +11,8 @@
 //! after the deadline; returns within 2 days, re-dispatch 10 min–4 h later; callbacks 1–3
 //! days after completion. Replies, returns and callbacks fall in office hours. Of
 //! contacted callbacks 95% carry `resolved` (true for 95% of satisfied, 75% of basically
-//! satisfied, 60% of unsatisfied ones); 20% say `contacted: true` explicitly.
+//! satisfied, 60% of unsatisfied ones); 20% are planned with an explicit `contacted: true`,
+//! which the contract's encoder leaves out (true is the default).
 
 use std::ops::RangeInclusive;
 
@@ -19,45 +20,8 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::{due_after, office, DAY, HOUR, MIN, SEC};
+use super::kind::{received, Kind};
 use super::profile::{Pick, Spec, UnitSpec, REASONS};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    Received {
-        channel: &'static str,
-        purpose: &'static str,
-        disposition: &'static str,
-        category: Option<&'static str>,
-        topic: Option<&'static str>,
-        unit: Option<&'static str>,
-    },
-    Dispatched {
-        unit: &'static str,
-        due_ms: i64,
-    },
-    Returned {
-        unit: &'static str,
-        reason: Option<&'static str>,
-    },
-    Extended {
-        unit: &'static str,
-        due_ms: i64,
-    },
-    Completed {
-        unit: &'static str,
-        result: Option<&'static str>,
-    },
-    Callback {
-        contacted: Option<bool>,
-        satisfaction: Option<&'static str>,
-        resolved: Option<bool>,
-        unit: Option<&'static str>,
-    },
-    Reopened {
-        unit: &'static str,
-        due_ms: i64,
-    },
-}
 
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Planned {
@@ -393,23 +357,5 @@ impl Planner {
         let f = self.rng.random_range(lo..hi);
         let at = start + ((due - start) as f64 * f) as i64;
         office(at - at.rem_euclid(SEC), self.offset_ms).max(start + SEC)
-    }
-}
-
-fn received(
-    channel: &'static str,
-    purpose: &'static str,
-    disposition: &'static str,
-    category: Option<&'static str>,
-    topic: Option<&'static str>,
-    unit: Option<&'static str>,
-) -> Kind {
-    Kind::Received {
-        channel,
-        purpose,
-        disposition,
-        category,
-        topic,
-        unit,
     }
 }

@@ -23,6 +23,7 @@
 mod clock;
 mod golmud;
 mod haikou;
+mod kind;
 mod lifecycle;
 mod profile;
 mod stream;
