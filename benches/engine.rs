@@ -14,11 +14,10 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use hotline_pulse::config::EngineConfig;
 use hotline_pulse::engine::{Partition, Shared};
-use hotline_pulse::event::{decode, Event};
+use hotline_pulse::event::{decode, DecodeCtx, Event};
 use hotline_pulse::simulate::{Profile, SimConfig, Simulator};
 use hotline_pulse::source::replay::apply_lines;
-use hotline_pulse::source::{wall_clock, AsOf, Watermark};
-use hotline_pulse::units::Units;
+use hotline_pulse::source::AsOf;
 
 /// Records in the simulated month: with the Golmud lifecycles (~1.76 events per record)
 /// this makes ~50k events, ten times the real Golmud month, for a steadier timing.
@@ -39,10 +38,14 @@ fn stream() -> Stream {
         ..SimConfig::default()
     });
     let lines: Vec<String> = sim.map(|e| e.line).collect();
-    let tz = EngineConfig::default().tz;
+    let ctx = DecodeCtx::unguarded(EngineConfig::default().tz);
     let events: Vec<Event> = lines
         .iter()
-        .map(|l| decode(l.as_bytes(), tz).expect("the simulator writes valid events"))
+        .map(|l| {
+            decode(l.as_bytes(), &ctx)
+                .expect("the simulator writes valid events")
+                .into_owned()
+        })
         .collect();
     let (shared, mut partition) = fresh();
     apply_lines(
@@ -60,16 +63,13 @@ fn stream() -> Stream {
 }
 
 fn fresh() -> (Arc<Shared>, Partition) {
-    let config = EngineConfig::default();
-    let cap = config.unit_label_cap;
-    let shared = Shared::new(config, Units::new(None, cap));
+    let shared = Shared::new(EngineConfig::default(), None);
     let partition = Partition::new(0, shared.clone());
     (shared, partition)
 }
 
 fn engine(c: &mut Criterion) {
     let s = stream();
-    let tz = EngineConfig::default().tz;
     eprintln!(
         "golmud stream: {} events, {} orders, {} bytes of JSON",
         s.lines.len(),
@@ -83,10 +83,11 @@ fn engine(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(s.lines.len() as u64));
 
+    let ctx = DecodeCtx::unguarded(EngineConfig::default().tz);
     g.bench_function("decode", |b| {
         b.iter(|| {
             for line in &s.lines {
-                let _ = black_box(decode(black_box(line.as_bytes()), tz));
+                let _ = black_box(decode(black_box(line.as_bytes()), &ctx));
             }
         })
     });
@@ -113,13 +114,12 @@ fn engine(c: &mut Criterion) {
         b.iter_batched(
             || (fresh(), s.events.clone()),
             |((shared, mut partition), events)| {
-                let now = wall_clock();
-                let mut watermark = Watermark::default();
-                for ev in events {
-                    watermark.observe(ev.at, now);
-                    black_box(partition.apply(ev, watermark.get()));
+                let mut watermark = i64::MIN;
+                for ev in &events {
+                    watermark = watermark.max(ev.at);
+                    black_box(partition.apply(ev, watermark));
                 }
-                partition.advance(watermark.get());
+                partition.advance(watermark);
                 (partition, shared)
             },
             BatchSize::PerIteration,

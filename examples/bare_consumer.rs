@@ -21,9 +21,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use hotline_pulse::config::EngineConfig;
 use hotline_pulse::engine::{Partition, Shared};
-use hotline_pulse::event::decode;
-use hotline_pulse::source::{wall_clock, Watermark};
-use hotline_pulse::units::Units;
+use hotline_pulse::event::{decode, DecodeCtx};
+use hotline_pulse::source::wall_clock;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::Message;
 
@@ -148,11 +147,9 @@ fn main() -> ExitCode {
     }
 
     let engine = EngineConfig::default();
-    let tz = engine.tz;
-    let cap = engine.unit_label_cap;
-    let shared = Shared::new(engine, Units::new(None, cap));
+    let ctx = DecodeCtx::new(engine.tz, wall_clock(), engine.future_horizon_ms);
+    let shared = Shared::new(engine, None);
     let mut partitions: BTreeMap<i32, Partition> = BTreeMap::new();
-    let mut watermark = Watermark::default();
     let mut rejected = 0u64;
 
     let mut count = 0u64;
@@ -176,14 +173,14 @@ fn main() -> ExitCode {
                 if args.sink == Sink::Count {
                     continue;
                 }
-                match decode(payload, tz) {
+                match decode(payload, &ctx) {
                     Ok(ev) if args.sink == Sink::Apply => {
-                        watermark.observe(ev.at, wall_clock());
+                        shared.observe(ev.at);
                         let p = msg.partition();
                         partitions
                             .entry(p)
                             .or_insert_with(|| Partition::new(p, shared.clone()))
-                            .apply(ev, watermark.get());
+                            .apply(&ev, shared.watermark().unwrap_or(i64::MIN));
                     }
                     Ok(ev) => drop(std::hint::black_box(ev)),
                     Err(_) => rejected += 1,

@@ -13,11 +13,12 @@ use tokio::net::TcpListener;
 
 use crate::config::{Assessment, EngineConfig};
 use crate::engine::Shared;
-use crate::http::{router, Health, HttpState};
+use crate::health::Health;
+use crate::http::{router, HttpState};
 use crate::simulate::{SimConfig, Simulator};
 use crate::source::AsOf;
-use crate::units::{UnitRegistry, Units};
-use crate::view::EngineCollector;
+use crate::units::UnitRegistry;
+use crate::view::{Board, EngineCollector};
 
 /// Where events come from.
 #[derive(Debug, Clone)]
@@ -39,18 +40,42 @@ pub struct Config {
     pub shutdown_grace: Duration,
 }
 
+/// The engine's shared settings, the board of published partition views, and the
+/// Prometheus registry around them.
+pub struct State {
+    pub shared: Arc<Shared>,
+    pub board: Arc<Board>,
+    pub registry: Registry,
+}
+
 /// Builds the engine's shared state and the Prometheus registry around it.
-pub fn build_state(config: &Config) -> anyhow::Result<(Arc<Shared>, Registry)> {
-    let units = Units::new(config.registry.clone(), config.engine.unit_label_cap);
-    let shared = Shared::new(config.engine.clone(), units);
+pub fn build_state(config: &Config) -> anyhow::Result<State> {
+    let shared = Shared::new(config.engine.clone(), config.registry.clone());
+    let board = Board::new();
     let registry = Registry::new();
     registry
         .register(Box::new(EngineCollector::new(
+            board.clone(),
             shared.clone(),
             Arc::new(config.assessment.clone()),
         )))
         .context("registering the engine collector")?;
-    Ok((shared, registry))
+    let build_info = prometheus::IntGaugeVec::new(
+        prometheus::Opts::new("hotline_build_info", "Build information; always 1."),
+        &["version"],
+    )
+    .context("build_info")?;
+    build_info
+        .with_label_values(&[env!("CARGO_PKG_VERSION")])
+        .set(1);
+    registry
+        .register(Box::new(build_info))
+        .context("registering build_info")?;
+    Ok(State {
+        shared,
+        board,
+        registry,
+    })
 }
 
 /// Runs the service until `shutdown` resolves, then stops in order: readiness goes
@@ -60,13 +85,18 @@ pub async fn run(
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let (shared, registry) = build_state(&config)?;
+    let State {
+        shared,
+        board,
+        registry,
+    } = build_state(&config)?;
     let health = Arc::new(Health::default());
     health.set_not_ready("starting");
     let stop = Arc::new(AtomicBool::new(false));
 
     let source = {
         let shared = shared.clone();
+        let board = board.clone();
         let health = health.clone();
         let stop = stop.clone();
         let as_of = config.as_of;
@@ -76,7 +106,7 @@ pub async fn run(
                 std::thread::Builder::new()
                     .name("simulated-hotline".into())
                     .spawn(move || {
-                        crate::source::sim::run(shared, sim, rate, as_of, stop, || {
+                        crate::source::sim::run(shared, board, sim, rate, as_of, stop, || {
                             health.set_ready()
                         });
                         Ok(())
@@ -88,7 +118,9 @@ pub async fn run(
                 std::thread::Builder::new()
                     .name("kafka-consumer".into())
                     .spawn(move || {
-                        crate::source::kafka::run(kafka, shared, &registry, as_of, health, stop)
+                        crate::source::kafka::run(
+                            kafka, shared, board, &registry, as_of, health, stop,
+                        )
                     })
                     .context("starting the Kafka consumer thread")?
             }
@@ -97,6 +129,7 @@ pub async fn run(
 
     let state = Arc::new(HttpState {
         shared: shared.clone(),
+        board: board.clone(),
         assessment: Arc::new(config.assessment.clone()),
         registry,
         health: health.clone(),

@@ -18,12 +18,18 @@ pub struct EngineConfig {
     pub retention_months: u32,
     /// An open assignment is "due soon" when its deadline is within this window.
     pub due_soon_window_ms: i64,
-    /// Most distinct unit labels; later units fold into 其他单位.
+    /// Evicted orders' tombstones are kept this many months after their month left
+    /// retention.
+    pub tombstone_grace_months: u32,
+    /// Events dated further than this after the wall clock are `bad_timestamp`.
+    pub future_horizon_ms: i64,
+    /// Most distinct unit labels exposed per centre and month; the rest are summed
+    /// under 其他单位 (state keeps every name).
     pub unit_label_cap: usize,
-    /// Most distinct category / topic labels.
+    /// Most distinct category / topic labels exposed.
     pub category_label_cap: usize,
     pub topic_label_cap: usize,
-    /// Most distinct centres.
+    /// Most distinct centres exposed.
     pub center_label_cap: usize,
 }
 
@@ -34,6 +40,8 @@ impl Default for EngineConfig {
             default_center: "12345".to_owned(),
             retention_months: 3,
             due_soon_window_ms: 24 * 3600 * 1000,
+            tombstone_grace_months: 6,
+            future_horizon_ms: 24 * 3600 * 1000,
             unit_label_cap: 2000,
             category_label_cap: 200,
             topic_label_cap: 500,

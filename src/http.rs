@@ -1,6 +1,5 @@
 //! The HTTP server: `/metrics`, `/healthz`, `/readyz`, the JSON API and `/report`.
 
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
@@ -8,48 +7,23 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use parking_lot::Mutex;
 use prometheus::{Encoder, Registry, TextEncoder};
 use serde::Deserialize;
+
+pub use crate::health::Health;
 
 use crate::config::Assessment;
 use crate::engine::Shared;
 use crate::event::{Millis, Month};
 use crate::report;
 use crate::source::{wall_clock, AsOf};
-use crate::units::LabelId;
-use crate::view::{month_figures, months, overdue_list, MonthFigures};
-
-/// Liveness is the process answering; readiness is set by the source.
-#[derive(Default)]
-pub struct Health {
-    ready: AtomicBool,
-    reason: Mutex<&'static str>,
-}
-
-impl Health {
-    pub fn set_ready(&self) {
-        *self.reason.lock() = "";
-        self.ready.store(true, Ordering::SeqCst);
-    }
-
-    /// Not ready, with a fixed reason code shown by `/readyz`.
-    pub fn set_not_ready(&self, reason: &'static str) {
-        *self.reason.lock() = reason;
-        self.ready.store(false, Ordering::SeqCst);
-    }
-
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst)
-    }
-
-    pub fn reason(&self) -> &'static str {
-        *self.reason.lock()
-    }
-}
+use crate::view::{
+    aggregate, month_figures, months, overdue_list, Aggregate, Board, Filter, MonthFigures, Scope,
+};
 
 pub struct HttpState {
     pub shared: Arc<Shared>,
+    pub board: Arc<Board>,
     pub assessment: Arc<Assessment>,
     pub registry: Registry,
     pub health: Arc<Health>,
@@ -58,8 +32,19 @@ pub struct HttpState {
 
 impl HttpState {
     fn as_of(&self) -> Millis {
-        let wm = self.shared.watermark.load(Ordering::Relaxed);
+        let wm = self.shared.watermark().unwrap_or(Millis::MIN);
         self.as_of.at(wm, wall_clock())
+    }
+
+    /// The whole group's figures, optionally for one centre and month.
+    fn group(&self, center: Option<&str>, month: Option<Month>) -> Aggregate {
+        aggregate(
+            &self.board.snapshots(Scope::Group),
+            &Filter {
+                center: center.map(str::to_owned),
+                month,
+            },
+        )
     }
 }
 
@@ -121,21 +106,28 @@ struct CenterQuery {
 /// Resolves `{month}` and `?center=`: 400 for a malformed month, 404 for an unknown
 /// centre.
 #[allow(clippy::result_large_err)] // the error is the response itself, built once
-fn month_and_center(
-    st: &HttpState,
+fn month_and_center<'a>(
+    st: &'a HttpState,
     month: &str,
-    center: Option<&str>,
-) -> Result<(Month, LabelId), Response> {
+    center: Option<&'a str>,
+) -> Result<(Month, &'a str), Response> {
     let m: Month = month
         .parse()
         .map_err(|e: String| error(StatusCode::BAD_REQUEST, e))?;
     let name = center.unwrap_or(&st.shared.config.default_center);
-    let c = st
-        .shared
-        .centers
-        .get(name)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("unknown centre {name:?}")))?;
-    Ok((m, c))
+    let known = name == st.shared.config.default_center
+        || st
+            .board
+            .snapshots(Scope::Group)
+            .iter()
+            .any(|s| s.months.keys().any(|(c, _)| c == name));
+    if !known {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("unknown centre {name:?}"),
+        ));
+    }
+    Ok((m, name))
 }
 
 fn no_data(month: Month) -> Response {
@@ -146,7 +138,7 @@ fn no_data(month: Month) -> Response {
 }
 
 async fn api_months(State(st): State<Arc<HttpState>>) -> Response {
-    let list: Vec<_> = months(&st.shared)
+    let list: Vec<_> = months(&st.group(None, None))
         .into_iter()
         .map(|(center, month)| serde_json::json!({ "center": center, "month": month.to_string() }))
         .collect();
@@ -159,11 +151,12 @@ fn figures_of(
     st: &HttpState,
     month: &str,
     center: Option<&str>,
-) -> Result<(Month, LabelId, MonthFigures), Response> {
+) -> Result<(Month, Aggregate, MonthFigures), Response> {
     let (m, c) = month_and_center(st, month, center)?;
-    let f =
-        month_figures(&st.shared, c, m, st.as_of(), &st.assessment).ok_or_else(|| no_data(m))?;
-    Ok((m, c, f))
+    let agg = st.group(Some(c), Some(m));
+    let f = month_figures(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment)
+        .ok_or_else(|| no_data(m))?;
+    Ok((m, agg, f))
 }
 
 async fn api_units(
@@ -194,10 +187,13 @@ async fn api_overdue(
     Query(q): Query<CenterQuery>,
 ) -> Response {
     match figures_of(&st, &month, q.center.as_deref()) {
-        Ok((m, c, _)) => Json(
-            serde_json::json!({ "month": m.to_string(), "orders": overdue_list(&st.shared, c, m) }),
-        )
-        .into_response(),
+        Ok((m, agg, f)) => {
+            let orders = agg
+                .month(&f.summary.center, m)
+                .map(|s| overdue_list(s, st.shared.config.tz))
+                .unwrap_or_default();
+            Json(serde_json::json!({ "month": m.to_string(), "orders": orders })).into_response()
+        }
         Err(r) => r,
     }
 }
@@ -230,7 +226,9 @@ async fn report_page(State(st): State<Arc<HttpState>>, Query(q): Query<ReportQue
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(report) = report::build(&st.shared, c, m, st.as_of(), &st.assessment) else {
+    let agg = st.group(Some(c), None);
+    let Some(report) = report::build(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment)
+    else {
         return no_data(m);
     };
     let body = report::render(&report, format);

@@ -17,6 +17,7 @@
 //! - [`simulate`] — the deterministic simulated hotline (contract-v1 JSON Lines).
 //! - [`source`] — the edges that feed the engine: JSON Lines replay, the live simulator,
 //!   Kafka (with checkpoints and the dead-letter topic).
+//! - [`health`] — liveness and readiness, set by the sources, read by the server.
 //! - [`http`] — the HTTP server: `/metrics`, `/healthz`, `/readyz`, the API, `/report`.
 //! - [`app`] — wires a source, the engine and the HTTP server into the service.
 //! - [`cli`] — command-line arguments (every option also an environment variable).
@@ -26,6 +27,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod event;
+pub mod health;
 pub mod http;
 pub mod report;
 pub mod simulate;

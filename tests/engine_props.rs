@@ -8,11 +8,9 @@ use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 
 use common::engine::{ev, Harness};
-use hotline_pulse::engine::{
-    derive, insert_sorted_for_tests as insert_sorted, Contribution, Counters, Ctx, Shared,
-};
-use hotline_pulse::event::{decode, TimeZone};
+use hotline_pulse::event::{decode, DecodeCtx, TimeZone};
 use hotline_pulse::source::AsOf;
+use hotline_pulse::view::Scope;
 use proptest::prelude::*;
 
 const UNITS: [&str; 3] = ["A", "B", "市公安局"];
@@ -115,91 +113,36 @@ fn stream() -> impl Strategy<Value = Vec<String>> {
 
 /// Everything the read side can see, as comparable data.
 fn observe(h: &Harness) -> String {
+    let agg = h.agg();
     let mut out = String::new();
-    for (center, month) in hotline_pulse::view::months(&h.shared) {
-        let c = h.shared.centers.get(&center).unwrap();
-        let figures =
-            hotline_pulse::view::month_figures(&h.shared, c, month, h.as_of, &h.assessment);
-        let overdue = hotline_pulse::view::overdue_list(&h.shared, c, month);
+    for (center, month) in hotline_pulse::view::months(&agg) {
+        let figures = hotline_pulse::view::month_figures(
+            &agg,
+            &h.shared.config,
+            &center,
+            month,
+            h.as_of,
+            &h.assessment,
+        );
+        let overdue = agg
+            .month(&center, month)
+            .map(|m| hotline_pulse::view::overdue_list(m, h.shared.config.tz));
         out.push_str(&serde_json::to_string(&(month.to_string(), figures, overdue)).unwrap());
     }
     out
 }
 
-fn flatten(c: &Counters, shared: &Shared) -> BTreeMap<String, i64> {
-    let unit = |id| shared.units.name(id).to_string();
-    let cat = |id| shared.categories.name(id).to_string();
-    let mut m = BTreeMap::new();
-    let mut put = |k: String, v: i64| {
-        if v != 0 {
-            m.insert(k, v);
+/// Every counter of the partition's published snapshot, as comparable data.
+fn flatten(h: &Harness) -> String {
+    let mut out = String::new();
+    for snap in h.board.snapshots(Scope::Local) {
+        for (key, view) in &snap.months {
+            out.push_str(&format!("{key:?}"));
+            out.push_str(&serde_json::to_string(&**view).unwrap());
         }
-    };
-    for e in c.units.iter() {
-        let k = format!("{}/{}", e.key().month, unit(e.key().unit));
-        let u = e.value();
-        for (name, v) in [
-            ("assigned", &u.assigned),
-            ("completed", &u.completed),
-            ("on_time", &u.completed_on_time),
-            ("overdue", &u.overdue),
-            ("returned", &u.returned),
-            ("reopened", &u.reopened),
-            ("first_time", &u.first_time_resolved),
-            ("late_ext", &u.late_extensions),
-            ("cb0", &u.callbacks[0]),
-            ("cb1", &u.callbacks[1]),
-            ("cb2", &u.callbacks[2]),
-            ("cbr", &u.callbacks_resolved),
-            ("consult", &u.consultations),
-            ("direct", &u.consultations_answered_directly),
-            ("handling_n", &u.handling.count),
-            ("handling_sum", &u.handling.sum_ms),
-        ] {
-            put(format!("{k}.{name}"), v.load(Relaxed));
-        }
-        let h = u.handling.histogram();
-        put(format!("{k}.hdr_len"), h.len() as i64);
-        put(format!("{k}.hdr_max"), h.max() as i64);
+        out.push_str(&serde_json::to_string(&*snap.live).unwrap());
     }
-    for e in c.live.iter() {
-        let k = unit(e.key().unit);
-        put(format!("{k}.open"), e.value().open.load(Relaxed));
-        put(
-            format!("{k}.open_overdue"),
-            e.value().open_overdue.load(Relaxed),
-        );
-        put(format!("{k}.due_soon"), e.value().due_soon.load(Relaxed));
-    }
-    for e in c.centre.iter() {
-        let k = e.key().month.to_string();
-        let s = e.value();
-        for (i, r) in s.records.iter().enumerate() {
-            put(format!("{k}.rec{i}"), r.load(Relaxed));
-        }
-        for x in s.categories.iter() {
-            put(
-                format!("{k}.cat.{}", cat(*x.key())),
-                x.value().load(Relaxed),
-            );
-        }
-        for (name, v) in [
-            ("dispatched", &s.dispatched),
-            ("completed", &s.completed),
-            ("first_time", &s.first_time_resolved),
-            ("overdue", &s.overdue),
-            ("cb0", &s.callbacks[0]),
-            ("cb1", &s.callbacks[1]),
-            ("cb2", &s.callbacks[2]),
-            ("cbr", &s.callbacks_resolved),
-        ] {
-            put(format!("{k}.{name}"), v.load(Relaxed));
-        }
-        for (i, v) in s.overdue_by_purpose.iter().enumerate() {
-            put(format!("{k}.overdue_p{i}"), v.load(Relaxed));
-        }
-    }
-    m
+    out
 }
 
 fn run(lines: &[String], as_of: AsOf) -> Harness {
@@ -227,7 +170,7 @@ proptest! {
             let a = run(&lines, as_of);
             let b = run(&shuffled, as_of);
             prop_assert_eq!(observe(&a), observe(&b));
-            prop_assert_eq!(flatten(&a.shared.views()[0].counters, &a.shared), flatten(&b.shared.views()[0].counters, &b.shared));
+            prop_assert_eq!(flatten(&a), flatten(&b));
             prop_assert_eq!(b.shared.stats.duplicates.load(Relaxed), dups.len() as u64);
         }
     }
@@ -241,21 +184,29 @@ proptest! {
             shuffled.swap(i, (s % (i as u64 + 1)) as usize);
         }
         let h = run(&shuffled, AsOf::Watermark);
-        // Recompute: group by order, sort, derive once at the final as-of, add up.
-        let fresh = Counters::default();
-        let mut orders: BTreeMap<String, Vec<_>> = BTreeMap::new();
+        // Recompute: group by order, sort each order's events, and apply order after
+        // order at the final as-of from the start (no time passes: every order is
+        // derived once from its whole history).
+        let ctx = DecodeCtx::unguarded(TimeZone::CHINA);
+        let mut orders: BTreeMap<String, Vec<(i64, u8, String, String)>> = BTreeMap::new();
         for l in &lines {
-            let e = decode(l.as_bytes(), TimeZone::CHINA).unwrap();
-            let order = orders.entry(e.order_id.clone()).or_default();
-            let (stored, _) = h.shared.store(e.event_id, e.at, e.kind);
-            insert_sorted(order, stored);
+            let e = decode(l.as_bytes(), &ctx).unwrap();
+            orders.entry(e.order_id.to_string()).or_default().push((
+                e.at,
+                e.kind.event_type() as u8,
+                e.event_id.to_string(),
+                l.clone(),
+            ));
         }
-        let ctx = Ctx { tz: TimeZone::CHINA, as_of: h.as_of, due_soon_window_ms: 86_400_000 };
-        for events in orders.values() {
-            let d = derive(events, &ctx);
-            fresh.update(0, &Contribution::default(), &d.contribution);
+        let mut sorted = Vec::new();
+        for events in orders.values_mut() {
+            events.sort();
+            events.dedup_by(|a, b| a.2 == b.2);
+            sorted.extend(events.iter().map(|e| e.3.clone()));
         }
-        prop_assert_eq!(flatten(&h.shared.views()[0].counters, &h.shared), flatten(&fresh, &h.shared));
+        let fresh = run(&sorted, AsOf::Fixed(h.as_of));
+        prop_assert_eq!(flatten(&h), flatten(&fresh));
+        prop_assert_eq!(observe(&h), observe(&fresh));
         prop_assert_eq!(h.partition.len(), orders.len());
     }
 }

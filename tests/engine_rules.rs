@@ -455,20 +455,20 @@ fn open_orders_become_due_soon_then_overdue_as_time_passes() {
         (a.open, a.due_soon, a.open_overdue, a.overdue),
         (1, 0, 0, 0)
     );
-    h.partition.advance(at("2024-11-07 18:00:00"));
+    h.advance(at("2024-11-07 18:00:00"));
     let a = h.unit("2024-11", "A");
     assert_eq!(
         (a.open, a.due_soon, a.open_overdue, a.overdue),
         (1, 1, 0, 0),
         "exactly 24 h before the deadline"
     );
-    h.partition.advance(at("2024-11-08 18:00:00"));
+    h.advance(at("2024-11-08 18:00:00"));
     assert_eq!(
         h.unit("2024-11", "A").open_overdue,
         0,
         "at the deadline it is not yet missed"
     );
-    h.partition.advance(at("2024-11-08 18:00:01"));
+    h.advance(at("2024-11-08 18:00:01"));
     let a = h.unit("2024-11", "A");
     assert_eq!(
         (a.open, a.due_soon, a.open_overdue, a.overdue),

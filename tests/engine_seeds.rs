@@ -33,7 +33,13 @@ fn the_golmud_completion_and_satisfaction_tables_are_reproduced() {
     .unwrap();
     let mut h = Harness::with_registry(&registry);
     let shared = h.shared.clone();
-    let canonical = |name: &str| shared.units.name(shared.units.resolve(name).id).to_string();
+    let canonical = |name: &str| {
+        shared
+            .registry
+            .as_ref()
+            .and_then(|r| r.canonical(name))
+            .map_or_else(|| name.to_string(), |c| c.to_string())
+    };
     let mut lines = Vec::new();
     let mut completed_orders: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     let mut n = 0;

@@ -37,8 +37,9 @@ const UNIT_MONTH: &[(&str, Option<&str>)] = &[
     ("hotline_unit_score", None),
     ("hotline_unit_handling_duration_seconds", None),
     (
+        // A summary: its quantile lines parse as one sample with the quantiles inside.
         "hotline_unit_handling_duration_quantile_seconds",
-        Some("quantile"),
+        None,
     ),
 ];
 /// Per unit, live: `center`, `unit`.

@@ -3,42 +3,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::kafka::{
-    diff, eventually, figures, produce, replay_metrics, samples, simulate, sum, Service, Tansu,
-    BIN, KAFKA_OPTIONS,
+    committed, consumed, diff, eventually, figures, produce, produce_raw, read_full, read_topic,
+    replay_metrics, samples, sim_file, Service, Tansu,
 };
-
-fn sim_file(dir: &Path, orders: u32, seed: u32) -> (std::path::PathBuf, usize) {
-    let path = dir.join(format!("sim-{seed}.jsonl"));
-    let lines = simulate(
-        &path,
-        &[
-            "--orders",
-            &orders.to_string(),
-            "--month",
-            "2024-11",
-            "--seed",
-            &seed.to_string(),
-            "--disorder",
-            "0.2",
-            "--duplicates",
-            "0.05",
-        ],
-    );
-    (path, lines.len())
-}
-
-fn consumed(s: &Service) -> f64 {
-    samples(&s.metrics())
-        .iter()
-        .filter(|(k, _)| k.starts_with("hotline_kafka_messages_consumed_total"))
-        .map(|(_, v)| v)
-        .sum()
-}
 
 #[test]
 fn consuming_a_topic_equals_replaying_its_events() {
@@ -81,181 +51,6 @@ fn consuming_a_topic_equals_replaying_its_events() {
             vec!["not ready".into()]
         }
     });
-}
-
-#[test]
-fn kill_9_at_any_point_loses_nothing_and_counts_nothing_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let broker = Tansu::start();
-    let (file, n) = sim_file(dir.path(), 6000, 2);
-    // The producer runs while the service is killed and restarted.
-    let mut producer = spawn_producer(&broker.brokers(), "crash", 3, 1000, &file);
-    let state = dir.path().join("state");
-    let mut service = Service::start(
-        &broker.brokers(),
-        "crash",
-        "g-crash",
-        &state,
-        &["--checkpoint-events", "300", "--checkpoint-secs", "1"],
-    );
-    // Each restart waits out the killed member's session (session.timeout.ms = 6 s): see
-    // the two-instance test for why tansu needs that.
-    let restart = |s: &mut Service| {
-        std::thread::sleep(Duration::from_secs(7));
-        s.restart();
-    };
-    // 1: a plain kill after some progress.
-    std::thread::sleep(Duration::from_secs(3));
-    service.kill9();
-    restart(&mut service);
-    // 2: kill while a checkpoint is being written (its temp file exists).
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut hit = false;
-    while Instant::now() < deadline && !hit {
-        hit = walk(&state)
-            .iter()
-            .any(|p| p.extension().is_some_and(|e| e == "tmp"));
-        if !hit {
-            std::thread::sleep(Duration::from_micros(200));
-        }
-    }
-    service.kill9();
-    assert!(hit, "saw a checkpoint in progress to kill");
-    restart(&mut service);
-    // 3: another kill shortly after a restart (during restore/catch-up).
-    std::thread::sleep(Duration::from_millis(1500));
-    service.kill9();
-    restart(&mut service);
-    assert!(producer.wait().unwrap().success());
-    let want = figures(&replay_metrics(&[&file]), false);
-    eventually(
-        "service after crashes vs replay",
-        Duration::from_secs(90),
-        || diff(&figures(&samples(&service.metrics()), false), &want, 10),
-    );
-    assert!(n > 10_000);
-    // Checkpoints are replayable JSON Lines with a header and a trailer.
-    let ckpt = walk(&state)
-        .into_iter()
-        .find(|p| p.extension().is_some_and(|e| e == "jsonl"))
-        .expect("a checkpoint");
-    let text = std::fs::read_to_string(ckpt).unwrap();
-    assert!(text.starts_with("{\"hotline_pulse_checkpoint\":1"));
-    assert!(
-        text.trim_end().ends_with('}') && text.lines().last().unwrap().starts_with("{\"end\":true")
-    );
-}
-
-/// `produce` at `rate` events/s in the background, while the test kills and restarts.
-fn spawn_producer(
-    brokers: &str,
-    topic: &str,
-    partitions: u32,
-    rate: u32,
-    file: &Path,
-) -> std::process::Child {
-    let mut cmd = Command::new(BIN);
-    cmd.args(["produce", "--brokers", brokers, "--topic", topic])
-        .args([
-            "--partitions",
-            &partitions.to_string(),
-            "--rate",
-            &rate.to_string(),
-        ]);
-    for o in KAFKA_OPTIONS {
-        cmd.args(["--kafka-option", o]);
-    }
-    cmd.arg(file)
-        .env("HOTLINE_LOG", "warn")
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start produce")
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
-#[test]
-fn two_instances_share_the_partitions_and_survive_a_kill() {
-    let dir = tempfile::tempdir().unwrap();
-    let broker = Tansu::start();
-    let (file, _) = sim_file(dir.path(), 5000, 3);
-    let mut producer = spawn_producer(&broker.brokers(), "pair", 4, 2500, &file);
-    let extra = ["--checkpoint-events", "500", "--checkpoint-secs", "1"];
-    let mut a = Service::start(
-        &broker.brokers(),
-        "pair",
-        "g-pair",
-        &dir.path().join("a"),
-        &extra,
-    );
-    let b = Service::start(
-        &broker.brokers(),
-        "pair",
-        "g-pair",
-        &dir.path().join("b"),
-        &extra,
-    );
-    std::thread::sleep(Duration::from_secs(4));
-    a.kill9();
-    // Restart A after its old session (session.timeout.ms = 6 s) has expired. tansu 0.6
-    // expels an expired member only when someone joins, and keeps the partitions of a
-    // member that is still within its session when a new one joins (seen here, and it
-    // then never hands them over); Apache Kafka rebalances as soon as a session expires.
-    std::thread::sleep(Duration::from_secs(8));
-    a.restart();
-    assert!(producer.wait().unwrap().success());
-    let want = figures(&replay_metrics(&[&file]), true);
-    eventually("A + B vs replay", Duration::from_secs(120), || {
-        let got = sum(&[
-            figures(&samples(&a.metrics()), true),
-            figures(&samples(&b.metrics()), true),
-        ]);
-        diff(&got, &want, 10)
-    });
-    // Both share the work once the group settles, and the figures are still those of
-    // the replay after the last rebalance.
-    let owned = |s: &Service| {
-        samples(&s.metrics())
-            .get("hotline_kafka_partitions_owned[]")
-            .copied()
-            .unwrap_or(0.0)
-    };
-    eventually(
-        "every partition owned by one of the two",
-        Duration::from_secs(30),
-        || {
-            let (x, y) = (owned(&a), owned(&b));
-            if x + y == 4.0 && x > 0.0 && y > 0.0 {
-                vec![]
-            } else {
-                vec![format!("A owns {x}, B owns {y}")]
-            }
-        },
-    );
-    eventually(
-        "A + B vs replay after settling",
-        Duration::from_secs(60),
-        || {
-            let got = sum(&[
-                figures(&samples(&a.metrics()), true),
-                figures(&samples(&b.metrics()), true),
-            ]);
-            diff(&got, &want, 10)
-        },
-    );
 }
 
 #[test]
@@ -350,34 +145,6 @@ fn malformed_messages_are_counted_and_dead_lettered_and_the_rest_applied() {
     }
 }
 
-/// Reads `n` messages of a topic: (payload, reject-reason header).
-fn read_topic(brokers: &str, topic: &str, n: usize) -> Vec<(Vec<u8>, Option<String>)> {
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::message::{Headers, Message};
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("reader-{topic}"))
-        .set("auto.offset.reset", "earliest")
-        .set("fetch.wait.max.ms", "5")
-        .create()
-        .unwrap();
-    c.subscribe(&[topic]).unwrap();
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while out.len() < n && Instant::now() < deadline {
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
-            let reason = m.headers().and_then(|h| {
-                h.iter()
-                    .find(|x| x.key == hotline_pulse::source::kafka::REASON_HEADER)
-                    .and_then(|x| x.value.map(|v| String::from_utf8_lossy(v).into_owned()))
-            });
-            out.push((m.payload().unwrap_or(&[]).to_vec(), reason));
-        }
-    }
-    out
-}
-
 #[test]
 fn a_broker_outage_mid_stream_is_survived_and_shown() {
     let dir = tempfile::tempdir().unwrap();
@@ -393,12 +160,7 @@ fn a_broker_outage_mid_stream_is_survived_and_shown() {
         "outage",
         "g-outage",
         &dir.path().join("state"),
-        &[
-            "--checkpoint-secs",
-            "1",
-            "--kafka-option",
-            "session.timeout.ms=30000",
-        ],
+        &["--kafka-option", "session.timeout.ms=30000"],
     );
     eventually("first half", Duration::from_secs(60), || {
         diff(
@@ -444,44 +206,197 @@ fn a_broker_outage_mid_stream_is_survived_and_shown() {
 }
 
 #[test]
-fn sigterm_checkpoints_and_a_restart_resumes_without_rereading() {
+fn a_message_keyed_other_than_its_order_is_dead_lettered_as_key_mismatch() {
     let dir = tempfile::tempdir().unwrap();
     let broker = Tansu::start();
-    let (file, n) = sim_file(dir.path(), 1000, 7);
-    produce(&broker.brokers(), "term", 2, &[&file], &[]);
-    let state = dir.path().join("state");
-    let mut service = Service::start(
+    let (good, _) = sim_file(dir.path(), 300, 8);
+    produce(&broker.brokers(), "keys", 2, &[&good], &[]);
+    // One order's events split over both partitions under other keys: counted once per
+    // partition, the order would be assigned twice.
+    let order = |id: &str, kind: &str, rest: &str| {
+        format!(
+            r#"{{"event_id":"{id}","order_id":"MIS1","type":"{kind}","at":"2024-11-05 10:00:00"{rest}}}"#
+        )
+    };
+    let received = order(
+        "m1",
+        "received",
+        r#","channel":"phone","purpose":"help","disposition":"dispatch""#,
+    );
+    let dispatched = order(
+        "m2",
+        "dispatched",
+        r#","unit":"市公安局","due_at":"2024-11-10 18:00:00""#,
+    );
+    produce_raw(
         &broker.brokers(),
-        "term",
-        "g-term",
-        &state,
-        &["--checkpoint-secs", "3600"],
+        "keys",
+        0,
+        &[(Some(b"other"), received.as_bytes())],
     );
-    let want = figures(&replay_metrics(&[&file]), false);
-    eventually("consumed", Duration::from_secs(60), || {
-        diff(&figures(&samples(&service.metrics()), false), &want, 5)
-    });
-    let status = service.stop();
-    assert!(
-        status.success(),
-        "clean exit on SIGTERM: {status:?}\n{}",
-        service.log_text()
+    produce_raw(
+        &broker.brokers(),
+        "keys",
+        1,
+        &[(None, dispatched.as_bytes())],
     );
-    assert!(
-        walk(&state)
-            .iter()
-            .any(|p| p.extension().is_some_and(|e| e == "jsonl")),
-        "checkpoint written on shutdown despite the 1 h interval"
+    let service = Service::start(
+        &broker.brokers(),
+        "keys",
+        "g-keys",
+        &dir.path().join("s"),
+        &[],
     );
-    service.restart();
-    eventually("restored", Duration::from_secs(30), || {
-        diff(&figures(&samples(&service.metrics()), false), &want, 5)
-    });
-    // Restored from the checkpoint, not re-read: nothing consumed after the restart.
-    std::thread::sleep(Duration::from_secs(2));
+    let want = figures(&replay_metrics(&[&good]), false);
+    eventually(
+        "the good events, and nothing of the mis-keyed order",
+        Duration::from_secs(60),
+        || diff(&figures(&samples(&service.metrics()), false), &want, 10),
+    );
     assert_eq!(
-        consumed(&service),
-        0.0,
-        "{n} messages were covered by the checkpoint"
+        service.metric("hotline_events_rejected_total[(\"reason\", \"key_mismatch\")]"),
+        2.0
     );
+    let dlq = read_topic(&broker.brokers(), "keys.dlq", 2);
+    assert_eq!(dlq.len(), 2);
+    assert!(dlq
+        .iter()
+        .all(|(_, r)| r.as_deref() == Some("key_mismatch")));
+}
+
+#[test]
+fn a_poison_message_too_large_to_dead_letter_whole_is_cut_and_the_partition_moves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let (before, _) = sim_file(dir.path(), 200, 9);
+    let (after, _) = sim_file(dir.path(), 200, 10);
+    // Everything in one partition, the 1.5 MB message between the good ones.
+    produce(&broker.brokers(), "poison", 1, &[&before], &[]);
+    let poison = format!(
+        r#"{{"event_id":"p","order_id":"P1","pad":"{}"}}"#,
+        "x".repeat(1_500_000)
+    );
+    produce_raw(
+        &broker.brokers(),
+        "poison",
+        0,
+        &[(Some(b"P1"), poison.as_bytes())],
+    );
+    produce(&broker.brokers(), "poison", 1, &[&after], &[]);
+    let service = Service::start(
+        &broker.brokers(),
+        "poison",
+        "g-poison",
+        &dir.path().join("s"),
+        &[],
+    );
+    let want = figures(&replay_metrics(&[&before, &after]), false);
+    eventually(
+        "good events around the poison applied",
+        Duration::from_secs(60),
+        || diff(&figures(&samples(&service.metrics()), false), &want, 10),
+    );
+    let dlq = read_full(&broker.brokers(), "poison.dlq", 1);
+    assert_eq!(
+        dlq.len(),
+        1,
+        "the poison message is in the dead-letter topic"
+    );
+    let (key, payload, headers) = &dlq[0];
+    assert_eq!(key.as_deref(), Some(&b"P1"[..]));
+    assert!(payload.len() <= 1_000_000 && poison.as_bytes().starts_with(payload));
+    assert_eq!(
+        headers.get("hotline-reject-reason").map(String::as_str),
+        Some("too_large")
+    );
+    assert_eq!(
+        headers.get("hotline-original-size").map(String::as_str),
+        Some(poison.len().to_string().as_str())
+    );
+    eventually(
+        "ready, offsets committed past it",
+        Duration::from_secs(30),
+        || {
+            let c = committed(&broker.brokers(), "g-poison", "poison", 1);
+            let n = (consumed(&service) as i64).max(1);
+            if service.ready() && c.get(&0) == Some(&n) {
+                vec![]
+            } else {
+                vec![format!(
+                    "ready {}, committed {c:?} of {n}",
+                    service.readiness()
+                )]
+            }
+        },
+    );
+}
+
+#[test]
+fn a_failed_dead_letter_delivery_holds_the_partition_until_it_is_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let (good, n_good) = sim_file(dir.path(), 300, 11);
+    produce(&broker.brokers(), "hold", 1, &[&good], &[]);
+    let service = Service::start(
+        &broker.brokers(),
+        "hold",
+        "g-hold",
+        &dir.path().join("s"),
+        &["--kafka-option", "message.timeout.ms=2000"],
+    );
+    eventually("caught up", Duration::from_secs(60), || {
+        let c = committed(&broker.brokers(), "g-hold", "hold", 1);
+        if service.ready() && c.get(&0) == Some(&(n_good as i64)) {
+            vec![]
+        } else {
+            vec![format!("{} committed {c:?}", service.readiness())]
+        }
+    });
+    // The dead-letter topic goes away: copies cannot be delivered.
+    broker.topic(&["delete", "hold.dlq"]);
+    let bad = br#"{not json"#;
+    let (later, _) = sim_file(dir.path(), 50, 12);
+    produce_raw(&broker.brokers(), "hold", 0, &[(None, bad)]);
+    produce(&broker.brokers(), "hold", 1, &[&later], &[]);
+    eventually(
+        "held, not ready, not committed past the bad message",
+        Duration::from_secs(60),
+        || {
+            let c = committed(&broker.brokers(), "g-hold", "hold", 1);
+            let errors = service.metric("hotline_dead_letter_errors_total");
+            if service.readiness().contains("dead_letter_failing")
+                && errors >= 1.0
+                && c.get(&0).is_some_and(|&o| o <= n_good as i64)
+            {
+                vec![]
+            } else {
+                vec![format!(
+                    "{} errors {errors} committed {c:?}",
+                    service.readiness()
+                )]
+            }
+        },
+    );
+    // Once the topic is back, the retried copy lands and the partition moves on.
+    broker.topic(&["create", "hold.dlq", "--partitions", "1"]);
+    eventually(
+        "delivered, ready, committed past it",
+        Duration::from_secs(90),
+        || {
+            let c = committed(&broker.brokers(), "g-hold", "hold", 1);
+            let n = consumed(&service) as i64;
+            if service.ready() && c.get(&0) == Some(&n) && n > n_good as i64 {
+                vec![]
+            } else {
+                vec![format!("{} committed {c:?} of {n}", service.readiness())]
+            }
+        },
+    );
+    let dlq = read_full(&broker.brokers(), "hold.dlq", 1);
+    assert_eq!(dlq.len(), 1);
+    assert_eq!(dlq[0].1, bad.to_vec(), "the copy, unchanged");
+    let want = figures(&replay_metrics(&[&good, &later]), false);
+    eventually("every good event applied", Duration::from_secs(30), || {
+        diff(&figures(&samples(&service.metrics()), false), &want, 10)
+    });
 }

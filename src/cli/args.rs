@@ -47,6 +47,19 @@ pub struct Common {
     /// Assessment rules (TOML, see deploy/config/assessment.toml).
     #[arg(long, global = true, env = "HOTLINE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Events dated more than this many hours after the wall clock are rejected
+    /// (`bad_timestamp`): no upstream records the future.
+    #[arg(
+        long,
+        global = true,
+        env = "HOTLINE_FUTURE_HORIZON_HOURS",
+        default_value_t = 24.0
+    )]
+    pub future_horizon_hours: f64,
+    /// Evicted orders leave a tombstone kept this many months, so that their late events
+    /// are dropped instead of starting new orders.
+    #[arg(long, global = true, env = "HOTLINE_TOMBSTONE_GRACE_MONTHS", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=120))]
+    pub tombstone_grace_months: u32,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, global = true, env = "HOTLINE_LOG", default_value = "info")]
     pub log: String,
@@ -59,7 +72,7 @@ pub enum Command {
     /// Write a simulated hotline's events as JSON Lines.
     Simulate(SimulateArgs),
     /// The long-running service: consume (Kafka, or the simulated hotline) and serve HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Feed a Kafka topic from JSON Lines files or from the simulator.
     Produce(ProduceArgs),
 }
@@ -100,6 +113,9 @@ pub struct ReplayArgs {
     /// Copy rejected lines here (JSON Lines: reason, line number, the line).
     #[arg(long)]
     pub dead_letter: Option<PathBuf>,
+    /// Shards (threads) applying the events, by order; default: one per CPU.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub shards: Option<u64>,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -162,15 +178,32 @@ pub struct ServeArgs {
     /// Dead-letter topic for rejected messages.
     #[arg(long, env = "HOTLINE_DLQ_TOPIC", default_value = "hotline.events.dlq")]
     pub dlq_topic: String,
-    /// Directory of the partition checkpoints.
-    #[arg(long, env = "HOTLINE_STATE_DIR", default_value = "./state")]
-    pub state_dir: PathBuf,
-    /// Checkpoint every this many seconds...
-    #[arg(long, env = "HOTLINE_CHECKPOINT_SECS", default_value_t = 30)]
-    pub checkpoint_secs: u64,
-    /// ...or every this many events, whichever comes first.
-    #[arg(long, env = "HOTLINE_CHECKPOINT_EVENTS", default_value_t = 200_000)]
-    pub checkpoint_events: u64,
+    /// Largest dead-letter copy in bytes; larger messages are cut (original size in a
+    /// header).
+    #[arg(long, env = "HOTLINE_DLQ_MAX_BYTES", default_value_t = 1_000_000, value_parser = clap::value_parser!(u64).range(1024..=100_000_000))]
+    pub dlq_max_bytes: u64,
+    /// Compacted topic holding each partition's state (default: TOPIC.changelog).
+    #[arg(long, env = "HOTLINE_CHANGELOG_TOPIC")]
+    pub changelog_topic: Option<String>,
+    /// Compacted topic of the partitions' views that every instance reads, so any
+    /// instance serves the whole bulletin (default: TOPIC.views; "" to turn off).
+    #[arg(long, env = "HOTLINE_VIEWS_TOPIC")]
+    pub views_topic: Option<String>,
+    /// Static group membership (group.instance.id), e.g. the pod name: a restarted
+    /// instance gets its partitions back without a rebalance.
+    #[arg(long, env = "HOTLINE_GROUP_INSTANCE_ID")]
+    pub group_instance_id: Option<String>,
+    /// Optional local cache of partition state, which only shortens restores (the
+    /// state itself lives in the changelog topic).
+    #[arg(long, env = "HOTLINE_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// A partition's changes go to the changelog, and its offset is committed once they
+    /// are durable, every this many seconds...
+    #[arg(long, env = "HOTLINE_COMMIT_INTERVAL_SECS", default_value_t = 1.0)]
+    pub commit_interval_secs: f64,
+    /// ...or after this many messages, whichever comes first.
+    #[arg(long, env = "HOTLINE_COMMIT_EVENTS", default_value_t = 50_000)]
+    pub commit_events: u64,
     /// /readyz is false while the consumer lag is above this many messages.
     #[arg(long, env = "HOTLINE_READY_MAX_LAG", default_value_t = 10_000)]
     pub ready_max_lag: i64,

@@ -11,15 +11,14 @@ use anyhow::{bail, Context};
 use prometheus::{Encoder, TextEncoder};
 
 use super::args::*;
-use crate::app::{build_state, Config, SourceConfig};
+use crate::app::{build_state, Config, SourceConfig, State};
 use crate::config::{Assessment, EngineConfig};
-use crate::engine::Partition;
 use crate::event::{Month, TimeZone};
 use crate::simulate::SimConfig;
 use crate::source::kafka::KafkaConfig;
 use crate::source::{replay::replay as run_replay, wall_clock, AsOf};
 use crate::units::UnitRegistry;
-use crate::view::{month_figures, months, overdue_list};
+use crate::view::{aggregate, month_figures, months, overdue_list, Filter, Scope};
 
 impl Common {
     pub fn timezone(&self) -> anyhow::Result<TimeZone> {
@@ -32,12 +31,17 @@ impl Common {
         if self.center.trim().is_empty() || self.center.chars().count() > 64 {
             bail!("--center: must be 1 to 64 characters");
         }
+        if !(self.future_horizon_hours >= 0.0 && self.future_horizon_hours <= 24.0 * 366.0) {
+            bail!("--future-horizon-hours: must be between 0 and 8784 (a year)");
+        }
         Ok(EngineConfig {
             tz: self.timezone()?,
             default_center: self.center.clone(),
             retention_months: self.retention_months,
             due_soon_window_ms: assessment.due_soon_window_ms(),
             unit_label_cap: self.unit_label_cap as usize,
+            future_horizon_ms: (self.future_horizon_hours * 3600.0 * 1000.0) as i64,
+            tombstone_grace_months: self.tombstone_grace_months,
             ..EngineConfig::default()
         })
     }
@@ -109,20 +113,33 @@ pub fn app_config(common: &Common, args: &ServeArgs) -> anyhow::Result<Config> {
     let tz = engine.tz;
     let (source, default_as_of) = match &args.kafka.brokers {
         Some(brokers) => {
-            if args.checkpoint_secs == 0 {
-                bail!("--checkpoint-secs: must be at least 1");
+            if !(args.commit_interval_secs > 0.0 && args.commit_interval_secs.is_finite()) {
+                bail!("--commit-interval-secs: must be above 0");
             }
+            let topic = args.kafka.topic.clone();
+            let views = args
+                .views_topic
+                .clone()
+                .unwrap_or_else(|| KafkaConfig::views_of(&topic));
             (
                 SourceConfig::Kafka(KafkaConfig {
                     brokers: brokers.clone(),
-                    topic: args.kafka.topic.clone(),
+                    changelog_topic: args
+                        .changelog_topic
+                        .clone()
+                        .unwrap_or_else(|| KafkaConfig::changelog_of(&topic)),
+                    views_topic: (!views.is_empty()).then_some(views),
+                    topic,
                     group: args.group.clone(),
+                    group_instance_id: args.group_instance_id.clone().filter(|s| !s.is_empty()),
                     dlq_topic: args.dlq_topic.clone(),
                     options: parse_kafka_options(&args.kafka)?,
                     state_dir: args.state_dir.clone(),
-                    checkpoint_secs: args.checkpoint_secs,
-                    checkpoint_events: args.checkpoint_events.max(1),
+                    commit_interval: Duration::from_secs_f64(args.commit_interval_secs),
+                    commit_events: args.commit_events.max(1),
                     ready_max_lag: args.ready_max_lag,
+                    dlq_max_bytes: args.dlq_max_bytes as usize,
+                    shutdown_grace: Duration::from_secs(args.shutdown_grace_secs),
                 }),
                 "now",
             )
@@ -194,18 +211,26 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
         as_of,
         shutdown_grace: Duration::ZERO,
     };
-    let (shared, registry) = build_state(&config)?;
-    let mut partition = Partition::new(0, shared.clone());
+    let State {
+        shared,
+        board,
+        registry,
+    } = build_state(&config)?;
     let mut dead_letter = match &args.dead_letter {
         Some(p) => Some(BufWriter::new(
             File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
         )),
         None => None,
     };
+    let shards = args.shards.map_or_else(
+        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        |n| n as usize,
+    );
     let stats = run_replay(
         &args.files,
         &shared,
-        &mut partition,
+        &board,
+        shards,
         as_of,
         dead_letter.as_mut().map(|w| w as &mut dyn Write),
     )?;
@@ -230,11 +255,9 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
         );
     }
     let mut out = output(args.out.as_deref())?;
-    let retained = months(&shared);
-    let center = shared
-        .centers
-        .get(&shared.config.default_center)
-        .context("the default centre is always interned")?;
+    let agg = aggregate(&board.snapshots(Scope::Local), &Filter::default());
+    let retained = months(&agg);
+    let center = shared.config.default_center.as_str();
     let chosen: Vec<(String, Month)> = retained
         .iter()
         .filter(|(_, m)| month.is_none_or(|x| x == *m))
@@ -248,8 +271,9 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
                 None => bail!("no data: the input holds no retained month"),
             },
         };
-        let report = crate::report::build(&shared, center, m, stats.as_of, &assessment)
-            .with_context(|| format!("no data for month {m}"))?;
+        let report =
+            crate::report::build(&agg, &shared.config, center, m, stats.as_of, &assessment)
+                .with_context(|| format!("no data for month {m}"))?;
         let format = match format {
             ReportFormat::Md => crate::report::Format::Markdown,
             ReportFormat::Html => crate::report::Format::Html,
@@ -272,12 +296,17 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
         OutputFormat::Json => {
             let mut list = Vec::new();
             for (c, m) in &chosen {
-                let cid = shared.centers.get(c).context("centre")?;
-                if let Some(f) = month_figures(&shared, cid, *m, stats.as_of, &assessment) {
+                if let Some(f) =
+                    month_figures(&agg, &shared.config, c, *m, stats.as_of, &assessment)
+                {
+                    let overdue = agg
+                        .month(c, *m)
+                        .map(|s| overdue_list(s, tz))
+                        .unwrap_or_default();
                     list.push(serde_json::json!({
                         "summary": f.summary,
                         "units": f.units,
-                        "overdue": overdue_list(&shared, cid, *m),
+                        "overdue": overdue,
                     }));
                 }
             }
@@ -289,8 +318,9 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
         }
         OutputFormat::Table => {
             for (c, m) in &chosen {
-                let cid = shared.centers.get(c).context("centre")?;
-                if let Some(f) = month_figures(&shared, cid, *m, stats.as_of, &assessment) {
+                if let Some(f) =
+                    month_figures(&agg, &shared.config, c, *m, stats.as_of, &assessment)
+                {
                     super::table::write(&mut out, &f, tz)?;
                 }
             }

@@ -2,59 +2,69 @@
 //! order contributes to the per-unit and centre counters at a given as-of time.
 //!
 //! Everything the engine counts is a function of (the order's set of events, as-of):
-//! this is what makes results independent of arrival order and duplicates.
+//! this is what makes results independent of arrival order and duplicates. The fold
+//! is incremental — [`Fold::step`] takes the events in the contract's order and
+//! [`Fold::finish`] reads the figures at an as-of time — so an order that grows at its
+//! end (the usual case, and a busy order's) costs O(1) per event plus its units.
 
+use chrono::Datelike;
 use smallvec::SmallVec;
 
-use super::stored::{Payload, Record, StoredEvent};
-use crate::event::{month_of, Disposition, Millis, Month, Purpose, Satisfaction, TimeZone};
-use crate::units::LabelId;
+use super::counts::{CentreCounts, LiveCounts, Ratings, UnitCounts};
+use super::labels::LabelId;
+use crate::event::packed::Packed;
+use crate::event::{
+    month_of, Channel, Disposition, EventKind, Millis, Month, Purpose, Satisfaction, TimeZone,
+};
 
-/// What one order adds to the counters.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Contribution {
-    pub month: Option<Month>,
-    pub record: Option<Record>,
-    /// Centre: the order was dispatched to a unit.
-    pub dispatched: bool,
-    /// Centre: dispatched, and every assignment still held is completed.
-    pub completed: bool,
-    /// Centre: some assignment is overdue.
-    pub overdue: bool,
-    pub first_time: bool,
-    /// Centre: the order's latest valid callback.
-    pub callback: Option<Rating>,
-    pub units: SmallVec<[UnitContribution; 2]>,
-}
-
+/// A callback's rating as given (`resolved` absent, true or false).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rating {
     pub satisfaction: Satisfaction,
-    pub resolved: bool,
+    pub resolved: Option<bool>,
+}
+
+/// The record (受理) facts of an order: its first `received`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    pub channel: Channel,
+    pub purpose: Purpose,
+    pub disposition: Disposition,
+    pub category: Option<LabelId>,
+    pub topic: Option<LabelId>,
+    pub unit: Option<LabelId>,
+    /// Local day of the month (1–31) it was taken in.
+    pub day: u8,
+}
+
+/// What one order adds to the centre's counts of its month.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CentreContribution {
+    pub counts: CentreCounts,
+    pub record: Option<Record>,
+    /// The unit the latest valid callback rated (the centre counts it once per order).
+    pub rated_unit: Option<LabelId>,
+    pub rating: Option<Rating>,
 }
 
 /// What one order adds to one unit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct UnitContribution {
     pub unit: LabelId,
-    pub assigned: bool,
-    pub completed: bool,
-    pub on_time: bool,
-    pub overdue: bool,
-    pub returned: bool,
-    pub reopened: bool,
-    pub first_time: bool,
-    pub late_extensions: u16,
-    pub callback: Option<Rating>,
-    /// `Some(direct)`: a valid consultation naming this unit.
-    pub consultation: Option<bool>,
+    pub counts: UnitCounts,
     pub handling_ms: Option<i64>,
-    pub open: bool,
-    pub open_overdue: bool,
-    pub due_soon: bool,
+    pub live: LiveCounts,
 }
 
-/// A row of the overdue list (超期工单一览表), unit ids not yet resolved.
+/// What one order adds to the counters.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Contribution {
+    pub month: Option<Month>,
+    pub centre: CentreContribution,
+    pub units: SmallVec<[UnitContribution; 2]>,
+}
+
+/// A row of the overdue list (超期工单一览表), label ids not yet resolved.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OverdueRow {
     /// Every unit the order passed through, in order of first assignment.
@@ -64,12 +74,12 @@ pub struct OverdueRow {
     /// When the order was finally answered (实际回复日期), if it was.
     pub replied_at: Option<Millis>,
     /// Return reasons, in order.
-    pub reasons: Vec<Box<str>>,
+    pub reasons: Vec<LabelId>,
     pub returns: u32,
     pub purpose: Option<Purpose>,
 }
 
-/// Result of folding an order.
+/// An order's figures at one as-of time.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Derived {
     pub contribution: Contribution,
@@ -77,6 +87,14 @@ pub struct Derived {
     /// (an open assignment becoming due-soon or overdue).
     pub next_change: Option<Millis>,
     pub overdue_row: Option<OverdueRow>,
+}
+
+/// What the fold needs to read figures at an as-of time.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx {
+    pub tz: TimeZone,
+    pub as_of: Millis,
+    pub due_soon_window_ms: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,8 +118,8 @@ struct Assignment {
     returns: u32,
     reopened: bool,
     late_extensions: u16,
-    callback: Option<(Millis, Rating)>,
-    consultation: Option<bool>,
+    /// The latest valid callback rating the unit: (its position in the order, rating).
+    callback: Option<(u32, Rating)>,
 }
 
 impl Assignment {
@@ -118,7 +136,6 @@ impl Assignment {
             reopened: false,
             late_extensions: 0,
             callback: None,
-            consultation: None,
         }
     }
 
@@ -132,48 +149,81 @@ impl Assignment {
     fn late(&self, at: Millis) -> bool {
         self.due.is_some_and(|due| at > due)
     }
-}
 
-pub struct Ctx {
-    pub tz: TimeZone,
-    pub as_of: Millis,
-    pub due_soon_window_ms: i64,
-}
-
-fn slot(asgs: &mut SmallVec<[Assignment; 2]>, unit: LabelId) -> &mut Assignment {
-    match asgs.iter().position(|a| a.unit == unit) {
-        Some(i) => &mut asgs[i],
-        None => {
-            asgs.push(Assignment::new(unit));
-            asgs.last_mut().expect("just pushed")
+    fn rate(&mut self, seq: u32, rating: Rating) {
+        if self.callback.is_none_or(|(s, _)| s < seq) {
+            self.callback = Some((seq, rating));
         }
     }
 }
 
-/// Folds `events` (sorted by the contract's order) into the order's contribution.
-pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
-    let mut asgs: SmallVec<[Assignment; 2]> = SmallVec::new();
-    let mut record: Option<(Millis, Record)> = None;
-    let mut dispatched = false;
-    let mut any_return = false;
-    let mut any_reopen = false;
-    let mut first_missed_due: Option<Millis> = None;
-    let mut completions: SmallVec<[(Millis, LabelId); 2]> = SmallVec::new();
-    let mut callbacks: SmallVec<[(Millis, Option<LabelId>, Rating); 2]> = SmallVec::new();
-    let mut reasons: Vec<Box<str>> = Vec::new();
-    let mut returns = 0u32;
+/// The state of the fold after some prefix of an order's sorted events.
+#[derive(Debug, Clone, Default)]
+pub struct Fold {
+    seq: u32,
+    first_at: Option<Millis>,
+    record: Option<(Millis, Record)>,
+    asgs: SmallVec<[Assignment; 2]>,
+    dispatched: bool,
+    any_return: bool,
+    any_reopen: bool,
+    first_missed_due: Option<Millis>,
+    /// The last completion that completed an assignment: (at, unit).
+    last_completion: Option<(Millis, LabelId)>,
+    /// The latest unnamed callback seen before any completion: it rates the unit of
+    /// the first completion after it (clock skew between systems).
+    pending: Option<(u32, Rating)>,
+    centre_callback: Option<(Rating, Option<LabelId>)>,
+    reasons: Vec<LabelId>,
+    returns: u32,
+}
 
-    for ev in events {
+impl Fold {
+    fn slot(&mut self, unit: LabelId) -> &mut Assignment {
+        match self.asgs.iter().position(|a| a.unit == unit) {
+            Some(i) => &mut self.asgs[i],
+            None => {
+                self.asgs.push(Assignment::new(unit));
+                let last = self.asgs.len() - 1;
+                &mut self.asgs[last]
+            }
+        }
+    }
+
+    /// Takes the next event in the contract's order.
+    pub fn step(&mut self, ev: &Packed<'_, LabelId>, tz: TimeZone) {
         let at = ev.at;
-        match &ev.payload {
-            Payload::Received(r) => {
-                if record.is_none() {
-                    record = Some((at, *r));
+        let seq = self.seq;
+        self.seq += 1;
+        self.first_at.get_or_insert(at);
+        match &ev.kind {
+            EventKind::Received {
+                channel,
+                purpose,
+                disposition,
+                category,
+                topic,
+                unit,
+            } => {
+                if self.record.is_none() {
+                    let day = tz.local(at).day() as u8;
+                    self.record = Some((
+                        at,
+                        Record {
+                            channel: *channel,
+                            purpose: *purpose,
+                            disposition: *disposition,
+                            category: *category,
+                            topic: *topic,
+                            unit: *unit,
+                            day,
+                        },
+                    ));
                 }
             }
-            Payload::Dispatched { unit, due_at } => {
-                dispatched = true;
-                let a = slot(&mut asgs, *unit);
+            EventKind::Dispatched { unit, due_at } => {
+                self.dispatched = true;
+                let a = self.slot(*unit);
                 if a.state == State::Open {
                     // Dispatched again while held: the latest dispatch sets the deadline.
                     a.due = Some(*due_at);
@@ -181,22 +231,24 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
                     a.open(at, *due_at);
                 }
             }
-            Payload::Returned { unit, reason } => {
-                let a = slot(&mut asgs, *unit);
-                if a.state == State::Open && a.late(at) {
-                    a.missed = true;
-                    first_missed_due.get_or_insert(a.due.unwrap_or(at));
-                }
+            EventKind::Returned { unit, reason } => {
+                let a = self.slot(*unit);
+                let missed = a.state == State::Open && a.late(at);
+                let due = a.due;
                 a.state = State::Returned;
                 a.returns += 1;
-                any_return = true;
-                returns += 1;
+                if missed {
+                    a.missed = true;
+                    self.first_missed_due.get_or_insert(due.unwrap_or(at));
+                }
+                self.any_return = true;
+                self.returns += 1;
                 if let Some(r) = reason {
-                    reasons.push(r.clone());
+                    self.reasons.push(*r);
                 }
             }
-            Payload::Extended { unit, due_at } => {
-                let a = slot(&mut asgs, *unit);
+            EventKind::Extended { unit, due_at } => {
+                let a = self.slot(*unit);
                 match a.due {
                     Some(due) if at <= due => a.due = Some(*due_at),
                     Some(_) => a.late_extensions += 1,
@@ -204,161 +256,206 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
                     None => {}
                 }
             }
-            Payload::Completed { unit, .. } => {
-                let a = slot(&mut asgs, *unit);
+            EventKind::Completed { unit, .. } => {
+                let a = self.slot(*unit);
                 if a.state != State::Completed {
                     let late = a.late(at);
+                    let due = a.due;
                     if late {
                         a.missed = true;
-                        first_missed_due.get_or_insert(a.due.unwrap_or(at));
                     }
                     a.on_time = !late;
                     a.state = State::Completed;
                     a.completed_at = Some(at);
-                    completions.push((at, *unit));
+                    if late {
+                        self.first_missed_due.get_or_insert(due.unwrap_or(at));
+                    }
+                    if self.last_completion.is_none() {
+                        if let Some((s, rating)) = self.pending.take() {
+                            self.slot(*unit).rate(s, rating);
+                        }
+                    }
+                    self.last_completion = Some((at, *unit));
                 }
             }
-            Payload::Callback(cb) => {
-                if let (true, Some(s)) = (cb.contacted, cb.satisfaction) {
+            EventKind::Callback {
+                contacted,
+                satisfaction,
+                resolved,
+                unit,
+            } => {
+                if let (true, Some(s)) = (*contacted, *satisfaction) {
                     let rating = Rating {
                         satisfaction: s,
-                        resolved: cb.resolved == Some(true),
+                        resolved: *resolved,
                     };
-                    callbacks.push((at, cb.unit, rating));
+                    // The unit it names, else the unit that most recently completed
+                    // the order before it, else the first to complete after it.
+                    let target = unit.or(self.last_completion.map(|(_, u)| u));
+                    match target {
+                        Some(u) => self.slot(u).rate(seq, rating),
+                        None => self.pending = Some((seq, rating)),
+                    }
+                    self.centre_callback = Some((rating, target));
                 }
             }
-            Payload::Reopened { unit, due_at } => {
-                let a = slot(&mut asgs, *unit);
+            EventKind::Reopened { unit, due_at } => {
+                let a = self.slot(*unit);
                 a.open(at, *due_at);
                 a.reopened = true;
-                any_reopen = true;
+                self.any_reopen = true;
             }
         }
     }
 
-    // Callbacks rate the unit they name, else the unit that most recently completed
-    // the order before the callback (or, with clock skew between systems, the first
-    // completion after it). The latest valid callback per unit counts.
-    let mut centre_callback = None;
-    for &(at, unit, rating) in &callbacks {
-        centre_callback = Some(rating);
-        let target = unit.or_else(|| {
-            completions
-                .iter()
-                .rev()
-                .find(|(c, _)| *c <= at)
-                .or_else(|| completions.iter().find(|(c, _)| *c > at))
-                .map(|&(_, u)| u)
+    /// The order's figures at `ctx.as_of`.
+    pub fn finish(&self, ctx: &Ctx) -> Derived {
+        let record = self.record.map(|(_, r)| r);
+        let month = self
+            .record
+            .map(|(at, _)| at)
+            .or(self.first_at)
+            .map(|at| month_of(at, ctx.tz));
+        let consultation = record.and_then(|r| match (r.purpose, r.unit) {
+            (Purpose::Consultation, Some(unit)) if r.disposition != Disposition::Invalid => {
+                Some((unit, r.disposition == Disposition::DirectAnswer))
+            }
+            _ => None,
         });
-        if let Some(u) = target {
-            slot(&mut asgs, u).callback = Some((at, rating));
-        }
-    }
 
-    let record = record.map(|(_, r)| r);
-    if let Some(r) = record {
-        if let (Purpose::Consultation, Some(unit)) = (r.purpose, r.unit) {
-            if r.disposition != Disposition::Invalid {
-                slot(&mut asgs, unit).consultation =
-                    Some(r.disposition == Disposition::DirectAnswer);
-            }
-        }
-    }
-
-    let month = events
-        .iter()
-        .find(|e| matches!(e.payload, Payload::Received(_)))
-        .or(events.first())
-        .map(|e| month_of(e.at, ctx.tz));
-
-    let first_time_order = !any_return && !any_reopen;
-    let as_of = ctx.as_of;
-    let window = ctx.due_soon_window_ms;
-    let mut next_change: Option<Millis> = None;
-    let mut units = SmallVec::new();
-    let mut centre_overdue = false;
-    let mut open_due: Option<Millis> = None;
-    for a in &asgs {
-        let open = a.state == State::Open;
-        let open_overdue = open && a.due.is_some_and(|d| as_of > d);
-        let due_soon = open && a.due.is_some_and(|d| d >= as_of && d - as_of <= window);
-        if open {
-            if let Some(d) = a.due {
+        let first_time_order = !self.any_return && !self.any_reopen;
+        let as_of = ctx.as_of;
+        let window = ctx.due_soon_window_ms;
+        let mut next_change: Option<Millis> = None;
+        let mut units: SmallVec<[UnitContribution; 2]> = SmallVec::new();
+        let mut centre_overdue = false;
+        let mut open_due: Option<Millis> = None;
+        let (mut held, mut held_completed) = (0, 0);
+        for a in &self.asgs {
+            let open = a.state == State::Open;
+            let open_overdue = open && a.due.is_some_and(|d| as_of > d);
+            let due_soon = open && a.due.is_some_and(|d| d >= as_of && d - as_of <= window);
+            if let (true, Some(d)) = (open, a.due) {
                 let t = if as_of < d - window {
-                    d - window
+                    Some(d - window)
                 } else if as_of <= d {
-                    d + 1
+                    Some(d + 1)
                 } else {
-                    Millis::MAX
+                    None
                 };
-                if t != Millis::MAX {
+                if let Some(t) = t {
                     next_change = Some(next_change.map_or(t, |n| n.min(t)));
                 }
                 if open_overdue {
                     open_due.get_or_insert(d);
                 }
             }
+            let overdue = a.missed || open_overdue;
+            centre_overdue |= overdue;
+            let completed = a.state == State::Completed;
+            if matches!(a.state, State::Open | State::Completed) {
+                held += 1;
+                held_completed += i32::from(completed);
+            }
+            let mut counts = UnitCounts {
+                assigned: i64::from(matches!(a.state, State::Open | State::Completed)),
+                completed: i64::from(completed),
+                completed_on_time: i64::from(completed && a.on_time),
+                overdue: i64::from(overdue),
+                returned: i64::from(a.returns > 0),
+                reopened: i64::from(a.reopened),
+                first_time_resolved: i64::from(completed && first_time_order),
+                late_extensions: i64::from(a.late_extensions),
+                ..UnitCounts::default()
+            };
+            rate(&mut counts, a.callback.map(|(_, r)| r));
+            units.push(UnitContribution {
+                unit: a.unit,
+                counts,
+                handling_ms: match (completed, a.opened_at, a.completed_at) {
+                    (true, Some(o), Some(c)) => Some(c - o),
+                    _ => None,
+                },
+                live: LiveCounts {
+                    open: i64::from(open),
+                    open_overdue: i64::from(open_overdue),
+                    due_soon: i64::from(due_soon),
+                },
+            });
         }
-        let overdue = a.missed || open_overdue;
-        centre_overdue |= overdue;
-        let completed = a.state == State::Completed;
-        units.push(UnitContribution {
-            unit: a.unit,
-            assigned: matches!(a.state, State::Open | State::Completed),
-            completed,
-            on_time: completed && a.on_time,
-            overdue,
-            returned: a.returns > 0,
-            reopened: a.reopened,
-            first_time: completed && first_time_order,
-            late_extensions: a.late_extensions,
-            callback: a.callback.map(|(_, r)| r),
-            consultation: a.consultation,
-            handling_ms: match (completed, a.opened_at, a.completed_at) {
-                (true, Some(o), Some(c)) => Some(c - o),
-                _ => None,
+        if let Some((unit, direct)) = consultation {
+            let i = match units.iter().position(|u| u.unit == unit) {
+                Some(i) => i,
+                None => {
+                    units.push(UnitContribution {
+                        unit,
+                        ..UnitContribution::default()
+                    });
+                    units.len() - 1
+                }
+            };
+            units[i].counts.consultations = 1;
+            units[i].counts.consultations_answered_directly = i64::from(direct);
+        }
+        let completed = self.dispatched && held > 0 && held == held_completed;
+        let mut counts = CentreCounts {
+            dispatched: i64::from(self.dispatched),
+            completed: i64::from(completed),
+            first_time_resolved: i64::from(completed && first_time_order),
+            overdue: i64::from(centre_overdue),
+            ..CentreCounts::default()
+        };
+        let rating = self.centre_callback.map(|(r, _)| r);
+        rate(&mut counts, rating);
+
+        let overdue_row = centre_overdue.then(|| OverdueRow {
+            units: self
+                .asgs
+                .iter()
+                .filter(|a| a.state != State::None)
+                .map(|a| a.unit)
+                .collect(),
+            due_at: self.first_missed_due.or(open_due),
+            replied_at: if completed {
+                self.last_completion.map(|(at, _)| at)
+            } else {
+                None
             },
-            open,
-            open_overdue,
-            due_soon,
+            reasons: self.reasons.clone(),
+            returns: self.returns,
+            purpose: record.map(|r| r.purpose),
         });
-    }
-    let held = || {
-        asgs.iter()
-            .filter(|a| matches!(a.state, State::Open | State::Completed))
-    };
-    let completed =
-        dispatched && held().next().is_some() && held().all(|a| a.state == State::Completed);
 
-    let overdue_row = centre_overdue.then(|| OverdueRow {
-        units: asgs
-            .iter()
-            .filter(|a| a.state != State::None)
-            .map(|a| a.unit)
-            .collect(),
-        due_at: first_missed_due.or(open_due),
-        replied_at: if completed {
-            completions.last().map(|&(at, _)| at)
-        } else {
-            None
-        },
-        reasons,
-        returns,
-        purpose: record.map(|r| r.purpose),
-    });
-
-    Derived {
-        contribution: Contribution {
-            month,
-            record,
-            dispatched,
-            completed,
-            overdue: centre_overdue,
-            first_time: completed && first_time_order,
-            callback: centre_callback,
-            units,
-        },
-        next_change,
-        overdue_row,
+        Derived {
+            contribution: Contribution {
+                month,
+                centre: CentreContribution {
+                    counts,
+                    record,
+                    rated_unit: self.centre_callback.and_then(|(_, u)| u),
+                    rating,
+                },
+                units,
+            },
+            next_change,
+            overdue_row,
+        }
     }
+}
+
+/// Counts one rating (the order's, at the unit or the centre).
+fn rate<C: Ratings>(counts: &mut C, rating: Option<Rating>) {
+    if let Some(r) = rating {
+        *counts.rating_mut(r.satisfaction) = 1;
+        *counts.resolved_mut() = i64::from(r.resolved == Some(true));
+    }
+}
+
+/// Folds a whole order (its events sorted) at `ctx.as_of`.
+pub fn derive<'a>(events: impl IntoIterator<Item = Packed<'a, LabelId>>, ctx: &Ctx) -> Derived {
+    let mut fold = Fold::default();
+    for ev in events {
+        fold.step(&ev, ctx.tz);
+    }
+    fold.finish(ctx)
 }

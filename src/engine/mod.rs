@@ -1,33 +1,44 @@
 //! The pure, synchronous core: decoded events and an explicit as-of time in, counters
 //! out. No I/O, no clock, no async.
 //!
-//! State is sliced into [`Partition`]s, each with one writer (one per Kafka
-//! partition, or one for a replay); the views sum the slices through [`Shared`].
+//! State is sliced into [`Partition`]s, each with one writer (one per Kafka partition,
+//! or one per replay shard). A partition publishes immutable [`PartitionSnapshot`]s;
+//! the views sum them. What partitions share is read-only ([`Shared`]) or monotonic
+//! counters ([`PipelineStats`]).
+//!
+//! - `counts` — the indicator tables (one definition per count);
+//! - `derive` — the assignment rules, folding an order's events;
+//! - `orders`, `labels`, `tombstones` — the compact state;
+//! - `cells` — a partition's counters; `snapshot` — what it publishes;
+//! - `partition` — applying events, time, retention, the changelog.
 
-mod counters;
+mod cells;
+mod counts;
 mod derive;
+mod labels;
+mod orders;
 mod partition;
-mod stored;
+mod snapshot;
+mod tombstones;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
-use std::sync::Arc;
 
-use parking_lot::RwLock;
-
-pub use counters::{
-    record_index, CentreCells, CentreKey, Counters, Handling, LiveCells, LiveKey, UnitCells,
-    UnitKey, HANDLING_BUCKETS_SECS,
+pub use cells::{record_index, sparse_key, sparse_value, Dim, Handling, RECORD_CELLS};
+pub use counts::{CentreCounts, Exposed, LiveCounts, Ratings, UnitCounts, HANDLING_BUCKETS_SECS};
+pub use derive::{derive, Contribution, Ctx, Derived, Fold, Rating, Record};
+pub use labels::LabelId;
+pub use partition::{ChangeRecord, Partition, RestoreError, TOMBSTONE_PREFIX};
+pub use snapshot::{
+    KeyedCount, LiveView, MonthKey, MonthView, OverdueView, PartitionSnapshot, UnitView,
 };
-pub use derive::{derive, Contribution, Ctx, Derived, OverdueRow, Rating, UnitContribution};
-pub use partition::{OrderKey, OverdueEntry, Partition, PartitionView};
-pub use stored::{
-    insert_sorted as insert_sorted_for_tests, Callback, Payload, Record, StoredEvent,
-};
+pub use tombstones::key as tombstone_key;
 
 use crate::config::EngineConfig;
-use crate::event::{EventKind, EventType, Millis};
-use crate::units::{Interner, Units};
+use crate::event::{EventType, Millis, RejectReason};
+use crate::units::UnitRegistry;
+
+/// Category of records that name none (events.md: absent = 其他).
+pub const DEFAULT_CATEGORY: &str = "其他";
 
 /// What happened to one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,11 +46,40 @@ pub enum Outcome {
     Applied,
     /// Its `event_id` was already applied to the order.
     Duplicate,
-    /// Its order's month has left the retention window.
+    /// Its order's month has left the retention window (or the order was evicted).
     Late,
 }
 
-/// Process-wide pipeline counters (monotonic).
+/// What every partition reads and never changes, and the process-wide counters.
+pub struct Shared {
+    pub config: EngineConfig,
+    pub registry: Option<UnitRegistry>,
+    pub stats: PipelineStats,
+    /// Largest event time seen (ms), for `hotline_watermark_timestamp_seconds`.
+    pub watermark: AtomicI64,
+}
+
+impl Shared {
+    pub fn new(config: EngineConfig, registry: Option<UnitRegistry>) -> std::sync::Arc<Self> {
+        std::sync::Arc::new(Shared {
+            config,
+            registry,
+            stats: PipelineStats::default(),
+            watermark: AtomicI64::new(Millis::MIN),
+        })
+    }
+
+    /// Notes an event time in the watermark (the decoder already refused the future).
+    pub fn observe(&self, at: Millis) {
+        self.watermark.fetch_max(at, Relaxed);
+    }
+
+    pub fn watermark(&self) -> Option<Millis> {
+        Some(self.watermark.load(Relaxed)).filter(|&w| w != Millis::MIN)
+    }
+}
+
+/// Process-wide pipeline counters (monotonic): what this process consumed.
 #[derive(Default)]
 pub struct PipelineStats {
     /// Applied events by [`EventType`].
@@ -47,186 +87,58 @@ pub struct PipelineStats {
     pub duplicates: AtomicU64,
     pub late: AtomicU64,
     pub unknown_units: AtomicU64,
-    /// Rejected messages by [`crate::event::RejectReason`] position.
-    pub rejected: [AtomicU64; 7],
+    /// Rejected messages by [`RejectReason::index`].
+    pub rejected: [AtomicU64; RejectReason::ALL.len()],
 }
 
 impl PipelineStats {
-    pub fn reject(&self, reason: crate::event::RejectReason) {
-        let i = crate::event::RejectReason::ALL
-            .iter()
-            .position(|r| *r == reason)
-            .unwrap_or(0);
-        self.rejected[i].fetch_add(1, Relaxed);
+    pub fn reject(&self, reason: RejectReason) {
+        self.rejected[reason.index()].fetch_add(1, Relaxed);
     }
 
-    pub fn applied_total(&self) -> u64 {
-        self.applied.iter().map(|a| a.load(Relaxed)).sum()
+    pub fn late(&self) -> u64 {
+        self.late.load(Relaxed)
     }
 }
 
-/// What the partitions share with each other and with the views: settings, label
-/// interners, pipeline counters and the published partition views.
-pub struct Shared {
-    pub config: EngineConfig,
-    pub units: Units,
-    pub categories: Interner,
-    pub topics: Interner,
-    pub centers: Interner,
-    pub stats: PipelineStats,
-    pub views: RwLock<BTreeMap<i32, Arc<PartitionView>>>,
-    /// Largest event time seen (ms), for `hotline_watermark_timestamp_seconds`.
-    pub watermark: AtomicI64,
+/// A partition's counts not yet added to the shared [`PipelineStats`] (one add per
+/// batch instead of one contended atomic per event).
+#[derive(Debug, Default)]
+pub(crate) struct LocalStats {
+    applied: [u64; 7],
+    duplicates: u64,
+    late: u64,
+    pub unknown_units: u64,
 }
 
-/// Category of records that name none (events.md: absent = 其他).
-pub const DEFAULT_CATEGORY: &str = "其他";
-
-impl Shared {
-    pub fn new(config: EngineConfig, units: Units) -> Arc<Self> {
-        let centers = Interner::new(config.center_label_cap, "other");
-        centers.intern(&config.default_center);
-        Arc::new(Shared {
-            categories: Interner::new(config.category_label_cap, DEFAULT_CATEGORY),
-            topics: Interner::new(config.topic_label_cap, "其他"),
-            centers,
-            units,
-            config,
-            stats: PipelineStats::default(),
-            views: RwLock::new(BTreeMap::new()),
-            watermark: AtomicI64::new(Millis::MIN),
-        })
-    }
-
-    /// Interns an event's label values. Returns the stored form and how many unit
-    /// names the registry did not know.
-    pub fn store(&self, event_id: String, at: Millis, kind: EventKind) -> (StoredEvent, u64) {
-        let mut unknown = 0;
-        let mut unit = |name: &str| {
-            let r = self.units.resolve(name);
-            unknown += u64::from(r.unknown);
-            r.id
-        };
-        let payload = match kind {
-            EventKind::Received {
-                channel,
-                purpose,
-                disposition,
-                category,
-                topic,
-                unit: u,
-            } => Payload::Received(Record {
-                channel,
-                purpose,
-                disposition,
-                category: self
-                    .categories
-                    .intern(category.as_deref().unwrap_or(DEFAULT_CATEGORY))
-                    .0,
-                topic: topic.map(|t| self.topics.intern(&t).0),
-                unit: u.map(|u| unit(&u)),
-            }),
-            EventKind::Dispatched { unit: u, due_at } => Payload::Dispatched {
-                unit: unit(&u),
-                due_at,
-            },
-            EventKind::Returned { unit: u, reason } => Payload::Returned {
-                unit: unit(&u),
-                reason: reason.map(String::into_boxed_str),
-            },
-            EventKind::Extended { unit: u, due_at } => Payload::Extended {
-                unit: unit(&u),
-                due_at,
-            },
-            EventKind::Completed { unit: u, result } => Payload::Completed {
-                unit: unit(&u),
-                result,
-            },
-            EventKind::Callback {
-                contacted,
-                satisfaction,
-                resolved,
-                unit: u,
-            } => Payload::Callback(Callback {
-                contacted,
-                satisfaction,
-                resolved,
-                unit: u.map(|u| unit(&u)),
-            }),
-            EventKind::Reopened { unit: u, due_at } => Payload::Reopened {
-                unit: unit(&u),
-                due_at,
-            },
-        };
-        self.watermark.fetch_max(at, Relaxed);
-        (
-            StoredEvent {
-                at,
-                event_id: event_id.into_boxed_str(),
-                payload,
-            },
-            unknown,
-        )
-    }
-
-    /// The published partition views, for summing.
-    pub fn views(&self) -> Vec<Arc<PartitionView>> {
-        self.views.read().values().cloned().collect()
-    }
-
-    pub fn applied(&self, t: EventType) -> u64 {
-        self.stats.applied[t as usize].load(Relaxed)
-    }
-}
-
-impl Shared {
-    /// The decoded form of a stored event (label ids back to names), for checkpoints.
-    pub fn unstore(&self, key: &OrderKey, ev: &StoredEvent) -> crate::event::Event {
-        use crate::event::Event;
-        let unit = |id| self.units.name(id).to_string();
-        let kind = match &ev.payload {
-            Payload::Received(r) => EventKind::Received {
-                channel: r.channel,
-                purpose: r.purpose,
-                disposition: r.disposition,
-                category: Some(self.categories.name(r.category).to_string()),
-                topic: r.topic.map(|t| self.topics.name(t).to_string()),
-                unit: r.unit.map(unit),
-            },
-            Payload::Dispatched { unit: u, due_at } => EventKind::Dispatched {
-                unit: unit(*u),
-                due_at: *due_at,
-            },
-            Payload::Returned { unit: u, reason } => EventKind::Returned {
-                unit: unit(*u),
-                reason: reason.as_ref().map(|r| r.to_string()),
-            },
-            Payload::Extended { unit: u, due_at } => EventKind::Extended {
-                unit: unit(*u),
-                due_at: *due_at,
-            },
-            Payload::Completed { unit: u, result } => EventKind::Completed {
-                unit: unit(*u),
-                result: *result,
-            },
-            Payload::Callback(c) => EventKind::Callback {
-                contacted: c.contacted,
-                satisfaction: c.satisfaction,
-                resolved: c.resolved,
-                unit: c.unit.map(unit),
-            },
-            Payload::Reopened { unit: u, due_at } => EventKind::Reopened {
-                unit: unit(*u),
-                due_at: *due_at,
-            },
-        };
-        let center = self.centers.name(key.center);
-        Event {
-            event_id: ev.event_id.to_string(),
-            order_id: key.order_id.to_string(),
-            at: ev.at,
-            center: (*center != *self.config.default_center).then(|| center.to_string()),
-            kind,
+impl LocalStats {
+    pub fn count(&mut self, outcome: Outcome, t: EventType) {
+        match outcome {
+            Outcome::Applied => self.applied[t as usize] += 1,
+            Outcome::Duplicate => self.duplicates += 1,
+            Outcome::Late => self.late += 1,
         }
+    }
+
+    pub fn pending(&self) -> u64 {
+        self.applied.iter().sum::<u64>() + self.duplicates + self.late
+    }
+
+    pub fn flush_into(&mut self, shared: &PipelineStats) {
+        for (i, n) in self.applied.iter().enumerate() {
+            if *n > 0 {
+                shared.applied[i].fetch_add(*n, Relaxed);
+            }
+        }
+        for (cell, n) in [
+            (&shared.duplicates, self.duplicates),
+            (&shared.late, self.late),
+            (&shared.unknown_units, self.unknown_units),
+        ] {
+            if n > 0 {
+                cell.fetch_add(n, Relaxed);
+            }
+        }
+        *self = LocalStats::default();
     }
 }

@@ -1,8 +1,9 @@
-//! Writing an [`Event`] back as a contract-v1 JSON object (checkpoints store events
-//! this way, so a checkpoint file is itself a replayable JSON Lines file).
+//! Writing an [`Event`] back as a contract-v1 JSON object (the simulator's lines, the
+//! dead-letter and export paths).
 
-use serde::Serialize;
+use std::borrow::Cow;
 
+use super::wire::Wire;
 use super::{Event, EventKind, Millis, TimeZone};
 
 /// RFC 3339 with the zone's offset; milliseconds only when there are some.
@@ -16,54 +17,24 @@ pub fn format_timestamp(at: Millis, tz: TimeZone) -> String {
     }
 }
 
-/// The wire object, fields in the contract's order; absent optionals are left out.
-#[derive(Serialize, Default)]
-struct Wire<'a> {
-    event_id: &'a str,
-    order_id: &'a str,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    at: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    center: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    channel: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    purpose: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    disposition: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    category: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    topic: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    unit: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    due_at: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    result: Option<&'a str>,
-    /// Written only when false (the contract's default is true).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    contacted: Option<bool>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    satisfaction: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    resolved: Option<bool>,
-}
-
-/// Encodes one event as a JSON object (no trailing newline).
-pub fn encode(ev: &Event, tz: TimeZone) -> String {
-    let mut w = Wire {
-        event_id: &ev.event_id,
-        order_id: &ev.order_id,
-        kind: ev.kind.event_type().as_str(),
-        at: format_timestamp(ev.at, tz),
-        center: ev.center.as_deref(),
+/// Encodes one event as a contract-v1 JSON object (no trailing newline); absent
+/// optionals are left out.
+pub fn encode<S: AsRef<str>>(ev: &Event<S>, tz: TimeZone) -> String {
+    fn text<S: AsRef<str>>(s: &S) -> &str {
+        s.as_ref()
+    }
+    let mut w: Wire<Cow<'_, str>> = Wire {
+        event_id: Some(ev.event_id.as_ref().into()),
+        order_id: Some(ev.order_id.as_ref().into()),
+        kind: Some(ev.kind.event_type().as_str().into()),
+        at: Some(format_timestamp(ev.at, tz).into()),
+        center: ev.center.as_ref().map(|c| c.as_ref().into()),
         ..Wire::default()
     };
-    match &ev.kind {
+    // Owned strings (formatted times) and borrowed ones share the wire struct through
+    // Cow; serialising strings, options and booleans cannot fail.
+    let mut owned_due = None;
+    match ev.kind.as_ref() {
         EventKind::Received {
             channel,
             purpose,
@@ -72,26 +43,26 @@ pub fn encode(ev: &Event, tz: TimeZone) -> String {
             topic,
             unit,
         } => {
-            w.channel = Some(channel.as_str());
-            w.purpose = Some(purpose.as_str());
-            w.disposition = Some(disposition.as_str());
-            w.category = category.as_deref();
-            w.topic = topic.as_deref();
-            w.unit = unit.as_deref();
+            w.channel = Some(channel.as_str().into());
+            w.purpose = Some(purpose.as_str().into());
+            w.disposition = Some(disposition.as_str().into());
+            w.category = category.map(text).map(Into::into);
+            w.topic = topic.map(text).map(Into::into);
+            w.unit = unit.map(text).map(Into::into);
         }
         EventKind::Dispatched { unit, due_at }
         | EventKind::Extended { unit, due_at }
         | EventKind::Reopened { unit, due_at } => {
-            w.unit = Some(unit);
-            w.due_at = Some(format_timestamp(*due_at, tz));
+            w.unit = Some(text(unit).into());
+            owned_due = Some(format_timestamp(due_at, tz));
         }
         EventKind::Returned { unit, reason } => {
-            w.unit = Some(unit);
-            w.reason = reason.as_deref();
+            w.unit = Some(text(unit).into());
+            w.reason = reason.map(text).map(Into::into);
         }
         EventKind::Completed { unit, result } => {
-            w.unit = Some(unit);
-            w.result = result.map(|r| r.as_str());
+            w.unit = Some(text(unit).into());
+            w.result = result.map(|r| r.as_str().into());
         }
         EventKind::Callback {
             contacted,
@@ -99,13 +70,14 @@ pub fn encode(ev: &Event, tz: TimeZone) -> String {
             resolved,
             unit,
         } => {
+            // Written only when false (the contract's default is true).
             w.contacted = (!contacted).then_some(false);
-            w.satisfaction = satisfaction.map(|s| s.as_str());
-            w.resolved = *resolved;
-            w.unit = unit.as_deref();
+            w.satisfaction = satisfaction.map(|s| s.as_str().into());
+            w.resolved = resolved;
+            w.unit = unit.map(text).map(Into::into);
         }
     }
-    // Serialising strings, options and booleans cannot fail.
+    w.due_at = owned_due.map(Into::into);
     serde_json::to_string(&w).unwrap_or_default()
 }
 
@@ -127,8 +99,11 @@ mod tests {
             r#"{"event_id":"e7","order_id":"O","type":"reopened","at":"2024-11-01T09:40:00Z","unit":"u","due_at":"2024-11-12T18:00:00Z"}"#,
             r#"{"event_id":"e8","order_id":"O","type":"extended","at":"2024-11-01T09:40:00Z","unit":"u","due_at":"2024-11-12T18:00:00Z"}"#,
         ] {
-            let ev = decode(line.as_bytes(), tz).unwrap();
-            let again = decode(encode(&ev, tz).as_bytes(), tz).unwrap();
+            let ctx = crate::event::DecodeCtx::unguarded(tz);
+            let ev = decode(line.as_bytes(), &ctx).unwrap().into_owned();
+            let again = decode(encode(&ev, tz).as_bytes(), &ctx)
+                .unwrap()
+                .into_owned();
             assert_eq!(ev, again, "{line}");
         }
         assert_eq!(

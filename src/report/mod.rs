@@ -13,11 +13,9 @@ mod prose;
 mod rates;
 mod text;
 
-use crate::config::Assessment;
-use crate::engine::Shared;
+use crate::config::{Assessment, EngineConfig};
 use crate::event::{Millis, Month, TimeZone};
-use crate::units::LabelId;
-use crate::view::{month_figures, overdue_list, MonthFigures, OverdueItem};
+use crate::view::{month_figures, overdue_list, Aggregate, MonthFigures, OverdueItem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -37,23 +35,29 @@ pub struct Report {
     pub previous_records: Option<i64>,
 }
 
-/// Gathers the bulletin of `month`, or `None` if the month holds no data.
+/// Gathers the bulletin of `center`'s `month` from summed views, or `None` if the
+/// month holds no data.
 pub fn build(
-    shared: &Shared,
-    center: LabelId,
+    agg: &Aggregate,
+    config: &EngineConfig,
+    center: &str,
     month: Month,
     as_of: Millis,
     assessment: &Assessment,
 ) -> Option<Report> {
-    let figures = month_figures(shared, center, month, as_of, assessment)?;
-    let previous_records = month_figures(shared, center, month.pred(1), as_of, assessment)
+    let figures = month_figures(agg, config, center, month, as_of, assessment)?;
+    let previous_records = month_figures(agg, config, center, month.pred(1), as_of, assessment)
         .map(|f| f.summary.records)
         .filter(|&n| n > 0);
+    let overdue = agg
+        .month(center, month)
+        .map(|m| overdue_list(m, config.tz))
+        .unwrap_or_default();
     Some(Report {
         figures,
-        overdue: overdue_list(shared, center, month),
+        overdue,
         assessment: assessment.clone(),
-        tz: shared.config.tz,
+        tz: config.tz,
         previous_records,
     })
 }

@@ -1,6 +1,8 @@
 //! The edges that feed the engine: JSON Lines replay, the live simulated hotline and
-//! Kafka. Each decodes messages, counts and dead-letters bad ones, and applies the rest
-//! to a [`crate::engine::Partition`] with an as-of time it chooses.
+//! Kafka. Each decodes messages (the decoder refuses events dated past the future
+//! horizon), counts and dead-letters bad ones, applies the rest to a
+//! [`crate::engine::Partition`] with an as-of time it chooses, and publishes the
+//! partition's snapshots on the [`crate::view::Board`].
 
 pub mod kafka;
 pub mod replay;
@@ -49,32 +51,4 @@ pub fn wall_clock() -> Millis {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as Millis)
         .unwrap_or(0)
-}
-
-/// Events further than this past the wall clock do not move the watermark: one
-/// mistyped year must not evict every retained month.
-pub const WATERMARK_FUTURE_SLACK_MS: Millis = 24 * 3600 * 1000;
-
-/// Tracks the event-time watermark of a source.
-#[derive(Debug, Clone, Copy)]
-pub struct Watermark {
-    value: Millis,
-}
-
-impl Default for Watermark {
-    fn default() -> Self {
-        Watermark { value: Millis::MIN }
-    }
-}
-
-impl Watermark {
-    pub fn observe(&mut self, at: Millis, now: Millis) {
-        if at <= now.saturating_add(WATERMARK_FUTURE_SLACK_MS) && at > self.value {
-            self.value = at;
-        }
-    }
-
-    pub fn get(&self) -> Millis {
-        self.value
-    }
 }

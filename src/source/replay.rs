@@ -1,14 +1,27 @@
-//! Replay/backfill from JSON Lines files (or standard input).
+//! Replay/backfill from JSON Lines files (or standard input), on every core.
+//!
+//! A reader cuts the input into blocks at line ends; workers decode blocks in parallel
+//! and route each event to the shard that owns its order (by a hash of centre and order
+//! id, as Kafka partitions by key); each shard is one [`Partition`] with one writer,
+//! applying its events in input order. The as-of time moves per block, to the largest
+//! event time of the input up to that block, so the outcome does not depend on the
+//! number of shards or on thread timing.
 
+use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::Arc;
 
-use super::{wall_clock, AsOf, Watermark};
-use crate::engine::{Partition, Shared};
-use crate::event::{decode, Event, RejectReason};
+use rustc_hash::FxBuildHasher;
+
+use super::{wall_clock, AsOf};
+use crate::engine::{Outcome, Partition, Shared};
+use crate::event::packed::{self, EventId, Text};
+use crate::event::{decode, DecodeCtx, Event, Millis};
+use crate::view::Board;
 
 /// What a replay did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -20,6 +33,10 @@ pub struct ReplayStats {
     pub late: u64,
     /// Final as-of time.
     pub as_of: i64,
+    /// Orders held at the end.
+    pub orders: u64,
+    /// What the partitions' own accounting says they held at the end (bytes).
+    pub approx_bytes: u64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +47,8 @@ pub enum ReplayError {
     Read { path: PathBuf, source: io::Error },
     #[error("cannot write the dead-letter file: {0}")]
     DeadLetter(io::Error),
+    #[error("a replay thread failed ({0}); the figures would be incomplete")]
+    Thread(&'static str),
 }
 
 /// A rejected line, as written to the dead-letter file.
@@ -43,137 +62,390 @@ struct DeadLetter<'a> {
     message: &'a str,
 }
 
-enum Item {
-    Event(Event),
-    Rejected,
+/// Input is cut into blocks of about this size.
+const BLOCK: usize = 1 << 20;
+/// Blocks read ahead of the slowest worker.
+const IN_FLIGHT: usize = 8;
+
+struct Block {
+    seq: u64,
+    source: Arc<str>,
+    first_line: u64,
+    data: Vec<u8>,
 }
 
-const BATCH: usize = 1024;
+/// One block's events for one shard, packed, with the block's largest event time.
+struct Routed {
+    seq: u64,
+    events: Vec<u8>,
+    max_at: Millis,
+}
 
-/// Replays `files` into `partition`: a reader thread decodes while this thread applies,
-/// so the two cores each do half the work.
+enum Msg {
+    Block(Block),
+    Routed(Routed),
+    /// No more blocks; this many were sent in all.
+    Done(u64),
+}
+
+/// The shard owning an order.
+pub fn shard_of(center: &str, order_id: &str, shards: usize) -> usize {
+    let mut h = FxBuildHasher.build_hasher();
+    center.hash(&mut h);
+    order_id.hash(&mut h);
+    (h.finish() % shards.max(1) as u64) as usize
+}
+
+/// Replays `files` on `shards` partitions and publishes them on `board`.
 pub fn replay(
     files: &[PathBuf],
     shared: &Arc<Shared>,
-    partition: &mut Partition,
+    board: &Board,
+    shards: usize,
     as_of: AsOf,
-    mut dead_letter: Option<&mut dyn Write>,
+    dead_letter: Option<&mut dyn Write>,
 ) -> Result<ReplayStats, ReplayError> {
-    let (tx, rx) = mpsc::sync_channel::<Vec<Item>>(64);
-    let (dl_tx, dl_rx) = mpsc::channel::<Vec<u8>>();
-    let tz = shared.config.tz;
-    let decoder_shared = shared.clone();
-    let files = files.to_vec();
-    let want_dead_letters = dead_letter.is_some();
-    let reader = std::thread::spawn(move || -> Result<u64, ReplayError> {
-        let mut lines = 0;
-        let mut batch = Vec::with_capacity(BATCH);
-        for path in &files {
-            let input: Box<dyn Read> = if path == Path::new("-") {
-                Box::new(io::stdin())
-            } else {
-                Box::new(File::open(path).map_err(|source| ReplayError::Open {
-                    path: path.clone(),
-                    source,
-                })?)
-            };
-            let mut input = BufReader::with_capacity(1 << 20, input);
-            let mut buf = Vec::with_capacity(4096);
-            let mut line_no = 0u64;
-            loop {
-                buf.clear();
-                let n = input
-                    .read_until(b'\n', &mut buf)
-                    .map_err(|source| ReplayError::Read {
-                        path: path.clone(),
-                        source,
-                    })?;
-                if n == 0 {
-                    break;
-                }
-                line_no += 1;
-                let mut msg = &buf[..];
-                while let [rest @ .., b'\n' | b'\r'] = msg {
-                    msg = rest;
-                }
-                if msg.iter().all(u8::is_ascii_whitespace) {
-                    continue;
-                }
-                lines += 1;
-                match decode(msg, tz) {
-                    Ok(ev) => batch.push(Item::Event(ev)),
-                    Err(reject) => {
-                        decoder_shared.stats.reject(reject.reason);
-                        tracing::warn!(file = %path.display(), line = line_no, reason = reject.reason.code(), field = reject.field, "rejected line");
-                        if want_dead_letters {
-                            let text = String::from_utf8_lossy(msg);
-                            let record = DeadLetter {
-                                reason: reject.reason.code(),
-                                field: reject.field,
-                                source: &path.to_string_lossy(),
-                                line: line_no,
-                                message: &text,
-                            };
-                            let mut out = serde_json::to_vec(&record).unwrap_or_default();
-                            out.push(b'\n');
-                            let _ = dl_tx.send(out);
-                        }
-                        batch.push(Item::Rejected);
-                    }
-                }
-                if batch.len() == BATCH
-                    && tx
-                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
-                        .is_err()
-                {
-                    return Ok(lines);
-                }
-            }
-        }
-        if !batch.is_empty() {
-            let _ = tx.send(batch);
-        }
-        Ok(lines)
-    });
-
-    let mut stats = ReplayStats::default();
-    let mut watermark = Watermark::default();
+    let shards = shards.max(1);
     let now = wall_clock();
-    let write_dead_letters = |dead_letter: &mut Option<&mut dyn Write>| -> Result<(), ReplayError> {
-        if let Some(out) = dead_letter.as_deref_mut() {
-            for rec in dl_rx.try_iter() {
-                out.write_all(&rec).map_err(ReplayError::DeadLetter)?;
-            }
+    let ctx = DecodeCtx::new(shared.config.tz, now, shared.config.future_horizon_ms);
+    let want_dead_letters = dead_letter.is_some();
+    let (txs, rxs): (Vec<Sender<Msg>>, Vec<Receiver<Msg>>) =
+        (0..shards).map(|_| mpsc::channel()).unzip();
+    // Workers hand a credit back per block decoded; the reader waits for one when
+    // IN_FLIGHT blocks are outstanding.
+    let (credit_tx, credit_rx) = mpsc::channel::<()>();
+    let (dl_tx, dl_rx) = mpsc::channel::<(u64, Vec<u8>)>();
+    std::thread::scope(|scope| {
+        let reader = {
+            let txs = txs.clone();
+            scope.spawn(move || read(files, &txs, &credit_rx))
+        };
+        let workers: Vec<_> = rxs
+            .into_iter()
+            .enumerate()
+            .map(|(i, rx)| {
+                let txs = txs.clone();
+                let dl_tx = want_dead_letters.then(|| dl_tx.clone());
+                let credit_tx = credit_tx.clone();
+                let shared = shared.clone();
+                scope.spawn(move || {
+                    let worker = Worker {
+                        partition: Partition::new(i as i32, shared.clone()),
+                        shared,
+                        ctx,
+                        as_of,
+                        now,
+                    };
+                    worker.run(rx, &txs, &credit_tx, dl_tx)
+                })
+            })
+            .collect();
+        drop(txs);
+        drop(dl_tx);
+        drop(credit_tx);
+        let dead = write_dead_letters(dl_rx, dead_letter);
+        let lines = reader.join().map_err(|_| ReplayError::Thread("reader"))??;
+        let mut stats = ReplayStats {
+            lines,
+            ..ReplayStats::default()
+        };
+        let mut done = Vec::new();
+        for w in workers {
+            done.push(w.join().map_err(|_| ReplayError::Thread("worker"))?);
         }
-        Ok(())
-    };
-    for batch in rx {
-        for item in batch {
-            match item {
-                Item::Rejected => stats.rejected += 1,
-                Item::Event(ev) => {
-                    watermark.observe(ev.at, now);
-                    match partition.apply(ev, as_of.at(watermark.get(), now)) {
-                        crate::engine::Outcome::Applied => stats.applied += 1,
-                        crate::engine::Outcome::Duplicate => stats.duplicates += 1,
-                        crate::engine::Outcome::Late => stats.late += 1,
-                    }
-                }
-            }
+        dead?;
+        // Every shard ends at the same as-of: the largest event time of the input.
+        let end = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+        for (mut partition, counts) in done {
+            partition.advance(end);
+            stats.applied += counts.applied;
+            stats.rejected += counts.rejected;
+            stats.duplicates += counts.duplicates;
+            stats.late += counts.late;
+            stats.orders += partition.len() as u64;
+            stats.approx_bytes += partition.approx_bytes() as u64;
+            board.publish(partition.id(), partition.snapshot(), now);
         }
-        write_dead_letters(&mut dead_letter)?;
-    }
-    stats.lines = reader.join().unwrap_or(Ok(0))?;
-    write_dead_letters(&mut dead_letter)?;
-    if let Some(out) = dead_letter {
-        out.flush().map_err(ReplayError::DeadLetter)?;
-    }
-    stats.as_of = as_of.at(watermark.get(), now);
-    partition.advance(stats.as_of);
-    Ok(stats)
+        stats.as_of = end;
+        Ok(stats)
+    })
 }
 
-/// Applies in-memory lines (tests, benchmarks): decode and apply on this thread.
+/// Reads the files into blocks cut at line ends, round-robin to the workers.
+fn read(
+    files: &[PathBuf],
+    txs: &[Sender<Msg>],
+    credits: &Receiver<()>,
+) -> Result<u64, ReplayError> {
+    let mut seq = 0u64;
+    let mut outstanding = 0usize;
+    let mut lines = 0u64;
+    for path in files {
+        let source: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
+        let mut input: Box<dyn Read> = if path == Path::new("-") {
+            Box::new(io::stdin().lock())
+        } else {
+            Box::new(File::open(path).map_err(|source| ReplayError::Open {
+                path: path.clone(),
+                source,
+            })?)
+        };
+        let mut carry: Vec<u8> = Vec::new();
+        let mut line_no = 1u64;
+        loop {
+            let mut data = std::mem::take(&mut carry);
+            data.reserve(BLOCK);
+            let start = data.len();
+            let n = (&mut input)
+                .take(BLOCK as u64)
+                .read_to_end(&mut data)
+                .map_err(|source| ReplayError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+            let eof = n == 0;
+            if !eof {
+                // Cut after the last newline; the rest starts the next block.
+                match memchr_last(&data[start..]) {
+                    Some(i) => carry = data.split_off(start + i + 1),
+                    None => {
+                        carry = data;
+                        continue;
+                    }
+                }
+            }
+            if data.is_empty() {
+                break;
+            }
+            let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
+            lines += count_lines(&data);
+            while outstanding >= IN_FLIGHT {
+                credits.recv().map_err(|_| ReplayError::Thread("worker"))?;
+                outstanding -= 1;
+            }
+            outstanding += 1;
+            let block = Block {
+                seq,
+                source: source.clone(),
+                first_line: line_no,
+                data,
+            };
+            line_no += newlines;
+            if txs[(seq % txs.len() as u64) as usize]
+                .send(Msg::Block(block))
+                .is_err()
+            {
+                return Err(ReplayError::Thread("worker"));
+            }
+            seq += 1;
+            if eof {
+                break;
+            }
+        }
+    }
+    for tx in txs {
+        let _ = tx.send(Msg::Done(seq));
+    }
+    Ok(lines)
+}
+
+fn memchr_last(b: &[u8]) -> Option<usize> {
+    b.iter().rposition(|&c| c == b'\n')
+}
+
+/// Non-blank lines.
+fn count_lines(data: &[u8]) -> u64 {
+    data.split(|&b| b == b'\n')
+        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
+        .count() as u64
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    applied: u64,
+    rejected: u64,
+    duplicates: u64,
+    late: u64,
+}
+
+struct Worker {
+    partition: Partition,
+    shared: Arc<Shared>,
+    ctx: DecodeCtx,
+    as_of: AsOf,
+    now: Millis,
+}
+
+impl Worker {
+    fn run(
+        mut self,
+        rx: Receiver<Msg>,
+        txs: &[Sender<Msg>],
+        credits: &Sender<()>,
+        dead_letters: Option<Sender<(u64, Vec<u8>)>>,
+    ) -> (Partition, Counts) {
+        let mut counts = Counts::default();
+        let mut pending: BTreeMap<u64, Routed> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut total: Option<u64> = None;
+        let mut watermark = Millis::MIN;
+        while total.is_none_or(|t| next < t) {
+            let Ok(msg) = rx.recv() else { break };
+            match msg {
+                Msg::Block(b) => {
+                    self.decode_block(b, txs, &mut counts, dead_letters.as_ref());
+                    let _ = credits.send(());
+                }
+                Msg::Routed(r) => {
+                    pending.insert(r.seq, r);
+                }
+                Msg::Done(n) => total = Some(n),
+            }
+            // Apply the blocks in input order.
+            while let Some(r) = pending.remove(&next) {
+                watermark = watermark.max(r.max_at);
+                let as_of = self.as_of.at(watermark, self.now);
+                self.apply(&r.events, as_of, &mut counts);
+                next += 1;
+            }
+        }
+        (self.partition, counts)
+    }
+
+    fn decode_block(
+        &self,
+        b: Block,
+        txs: &[Sender<Msg>],
+        counts: &mut Counts,
+        dead_letters: Option<&Sender<(u64, Vec<u8>)>>,
+    ) {
+        let shards = txs.len();
+        let mut out: Vec<Vec<u8>> = vec![Vec::with_capacity(b.data.len() / shards + 64); shards];
+        let mut max_at = Millis::MIN;
+        let mut dead = Vec::new();
+        for (i, line) in b.data.split(|&c| c == b'\n').enumerate() {
+            let mut msg = line;
+            while let [rest @ .., b'\r'] = msg {
+                msg = rest;
+            }
+            if msg.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match decode(msg, &self.ctx) {
+                Ok(ev) => {
+                    max_at = max_at.max(ev.at);
+                    let center = ev
+                        .center
+                        .as_deref()
+                        .unwrap_or(&self.shared.config.default_center);
+                    let shard = shard_of(center, &ev.order_id, shards);
+                    route(&mut out[shard], &ev);
+                }
+                Err(reject) => {
+                    counts.rejected += 1;
+                    self.shared.stats.reject(reject.reason);
+                    let line_no = b.first_line + i as u64;
+                    tracing::warn!(source = %b.source, line = line_no, reason = reject.reason.code(), field = reject.field, "rejected line");
+                    if dead_letters.is_some() {
+                        let text = String::from_utf8_lossy(msg);
+                        let record = DeadLetter {
+                            reason: reject.reason.code(),
+                            field: reject.field,
+                            source: &b.source,
+                            line: line_no,
+                            message: &text,
+                        };
+                        if let Ok(mut v) = serde_json::to_vec(&record) {
+                            v.push(b'\n');
+                            dead.extend_from_slice(&v);
+                        }
+                    }
+                }
+            }
+        }
+        if max_at != Millis::MIN {
+            self.shared.observe(max_at);
+        }
+        if let Some(dl) = dead_letters {
+            let _ = dl.send((b.seq, dead));
+        }
+        for (shard, events) in out.into_iter().enumerate() {
+            let _ = txs[shard].send(Msg::Routed(Routed {
+                seq: b.seq,
+                events,
+                max_at,
+            }));
+        }
+    }
+
+    fn apply(&mut self, mut events: &[u8], as_of: Millis, counts: &mut Counts) {
+        while !events.is_empty() {
+            let Some(ev) = unroute(&mut events) else {
+                tracing::error!("a routed event does not read back (a bug)");
+                return;
+            };
+            match self.partition.apply(&ev, as_of) {
+                Outcome::Applied => counts.applied += 1,
+                Outcome::Duplicate => counts.duplicates += 1,
+                Outcome::Late => counts.late += 1,
+            }
+        }
+        self.partition.advance(as_of);
+    }
+}
+
+/// Packs an event for another shard: order id, centre, then the packed event.
+fn route<S: AsRef<str>>(out: &mut Vec<u8>, ev: &Event<S>) {
+    packed::put_bytes(out, ev.order_id.as_ref().as_bytes());
+    let center = ev.center.as_ref().map(|c| c.as_ref());
+    <Text as packed::Codec>::put_opt(out, center.as_ref());
+    let kind = ev.kind.as_ref().map(|s| s.as_ref());
+    let id = EventId {
+        prefixed: false,
+        rest: ev.event_id.as_ref().as_bytes(),
+    };
+    packed::put::<Text>(out, 0, ev.at, id, &kind);
+}
+
+fn unroute<'a>(input: &mut &'a [u8]) -> Option<Event<&'a str>> {
+    let order_id = std::str::from_utf8(packed::get_bytes(input)?).ok()?;
+    let center = <Text as packed::Codec>::get_opt(input)?;
+    let p = packed::get::<Text>(input, 0)?;
+    Some(Event {
+        event_id: std::str::from_utf8(p.id.rest).ok()?,
+        order_id,
+        at: p.at,
+        center,
+        kind: p.kind,
+    })
+}
+
+/// Writes dead letters in input order as blocks finish.
+fn write_dead_letters(
+    rx: Receiver<(u64, Vec<u8>)>,
+    out: Option<&mut dyn Write>,
+) -> Result<(), ReplayError> {
+    let Some(out) = out else {
+        for _ in rx {}
+        return Ok(());
+    };
+    let mut pending = BTreeMap::new();
+    let mut next = 0u64;
+    for (seq, bytes) in rx {
+        pending.insert(seq, bytes);
+        while let Some(b) = pending.remove(&next) {
+            out.write_all(&b).map_err(ReplayError::DeadLetter)?;
+            next += 1;
+        }
+    }
+    for b in pending.into_values() {
+        out.write_all(&b).map_err(ReplayError::DeadLetter)?;
+    }
+    out.flush().map_err(ReplayError::DeadLetter)
+}
+
+/// Applies in-memory lines to one partition on this thread (tests, benchmarks),
+/// without a future guard: the as-of follows `as_of` over the lines' event times.
 pub fn apply_lines<'a>(
     lines: impl IntoIterator<Item = &'a [u8]>,
     shared: &Shared,
@@ -181,22 +453,18 @@ pub fn apply_lines<'a>(
     as_of: AsOf,
 ) -> i64 {
     let now = wall_clock();
-    let mut watermark = Watermark::default();
+    let ctx = DecodeCtx::new(shared.config.tz, now, shared.config.future_horizon_ms);
     for line in lines {
-        match decode(line, shared.config.tz) {
+        match decode(line, &ctx) {
             Ok(ev) => {
-                watermark.observe(ev.at, now);
-                partition.apply(ev, as_of.at(watermark.get(), now));
+                shared.observe(ev.at);
+                let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+                partition.apply(&ev, t);
             }
             Err(r) => shared.stats.reject(r.reason),
         }
     }
-    let t = as_of.at(watermark.get(), now);
+    let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
     partition.advance(t);
     t
-}
-
-/// Reason codes, for callers that print a summary.
-pub fn reason_codes() -> impl Iterator<Item = &'static str> {
-    RejectReason::ALL.iter().map(|r| r.code())
 }

@@ -1,101 +1,78 @@
-//! Sums the counters of every published partition into plain numbers.
+//! Sums partition snapshots into plain numbers: per centre and month, per unit, and the
+//! live counts. Summing integers makes the result independent of how orders were
+//! spread over partitions, instances and threads.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering::Relaxed;
 
-use hdrhistogram::Histogram;
-
-use crate::engine::{record_index, CentreKey, LiveKey, Shared, UnitKey, HANDLING_BUCKETS_SECS};
+use crate::engine::{
+    record_index, CentreCounts, Dim, Handling, LiveCounts, MonthKey, MonthView, OverdueView,
+    PartitionSnapshot, UnitCounts, RECORD_CELLS,
+};
 use crate::event::{Channel, Disposition, Month, Purpose};
-use crate::units::LabelId;
 
-#[derive(Debug, Clone, Default)]
+/// One unit's month, summed.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct UnitSum {
-    pub assigned: i64,
-    pub completed: i64,
-    pub completed_on_time: i64,
-    pub overdue: i64,
-    pub returned: i64,
-    pub reopened: i64,
-    pub first_time_resolved: i64,
-    pub late_extensions: i64,
-    pub callbacks: [i64; 3],
-    pub callbacks_resolved: i64,
-    pub consultations: i64,
-    pub consultations_answered_directly: i64,
-    pub handling_buckets: [i64; 12],
-    pub handling_count: i64,
-    pub handling_sum_ms: i64,
-    pub handling_hdr: Option<Histogram<u64>>,
+    pub counts: UnitCounts,
+    pub handling: Handling,
 }
 
-impl UnitSum {
-    /// True when nothing is counted: a key left behind by an order that moved to
-    /// another month (or unit) is not data.
-    pub fn is_zero(&self) -> bool {
-        self.assigned == 0
-            && self.completed == 0
-            && self.completed_on_time == 0
-            && self.overdue == 0
-            && self.returned == 0
-            && self.reopened == 0
-            && self.first_time_resolved == 0
-            && self.late_extensions == 0
-            && self.callbacks == [0; 3]
-            && self.callbacks_resolved == 0
-            && self.consultations == 0
-            && self.consultations_answered_directly == 0
-            && self.handling_count == 0
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LiveSum {
-    pub open: i64,
-    pub open_overdue: i64,
-    pub due_soon: i64,
-}
-
-#[derive(Debug, Clone)]
-pub struct CentreSum {
+/// One centre's month, summed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonthSum {
+    pub centre: CentreCounts,
     pub records: Vec<i64>,
-    pub categories: BTreeMap<LabelId, i64>,
-    pub topics: BTreeMap<LabelId, i64>,
-    pub dispatched: i64,
-    pub completed: i64,
-    pub first_time_resolved: i64,
-    pub overdue: i64,
+    pub daily: Vec<i64>,
     pub overdue_by_purpose: [i64; 6],
-    pub callbacks: [i64; 3],
-    pub callbacks_resolved: i64,
+    /// (dimension, label, second label) → count.
+    pub keyed: BTreeMap<(Dim, String, Option<String>), i64>,
+    pub units: BTreeMap<String, UnitSum>,
+    /// Sorted by deadline, then order id.
+    pub overdue: Vec<OverdueView>,
 }
 
-impl Default for CentreSum {
+impl Default for MonthSum {
     fn default() -> Self {
-        CentreSum {
-            records: vec![0; Channel::ALL.len() * Purpose::ALL.len() * Disposition::ALL.len()],
-            categories: BTreeMap::new(),
-            topics: BTreeMap::new(),
-            dispatched: 0,
-            completed: 0,
-            first_time_resolved: 0,
-            overdue: 0,
+        MonthSum {
+            centre: CentreCounts::default(),
+            records: vec![0; RECORD_CELLS],
+            daily: vec![0; 31],
             overdue_by_purpose: [0; 6],
-            callbacks: [0; 3],
-            callbacks_resolved: 0,
+            keyed: BTreeMap::new(),
+            units: BTreeMap::new(),
+            overdue: Vec::new(),
         }
     }
 }
 
-impl CentreSum {
-    pub fn is_zero(&self) -> bool {
-        self.records.iter().all(|&n| n == 0)
-            && self.dispatched == 0
-            && self.completed == 0
-            && self.first_time_resolved == 0
-            && self.overdue == 0
-            && self.callbacks == [0; 3]
-            && self.callbacks_resolved == 0
+impl MonthSum {
+    fn add(&mut self, v: &MonthView) {
+        self.centre.add(&v.centre, 1);
+        for (acc, n) in self.records.iter_mut().zip(&v.records) {
+            *acc += n;
+        }
+        for (acc, n) in self.daily.iter_mut().zip(&v.daily) {
+            *acc += n;
+        }
+        for (acc, n) in self
+            .overdue_by_purpose
+            .iter_mut()
+            .zip(&v.overdue_by_purpose)
+        {
+            *acc += n;
+        }
+        for k in &v.keyed {
+            *self
+                .keyed
+                .entry((k.dim, k.key.clone(), k.key2.clone()))
+                .or_default() += k.n;
+        }
+        for (name, u) in &v.units {
+            let s = self.units.entry(name.clone()).or_default();
+            s.counts.add(&u.counts, 1);
+            s.handling.merge(&u.handling);
+        }
+        self.overdue.extend(v.overdue.iter().cloned());
     }
 
     pub fn record(&self, c: Channel, p: Purpose, d: Disposition) -> i64 {
@@ -124,108 +101,72 @@ impl CentreSum {
         }
         n
     }
+
+    /// The keyed counts of one dimension with a single label: label → count.
+    pub fn keyed(&self, dim: Dim) -> impl Iterator<Item = (&str, i64)> {
+        self.keyed
+            .iter()
+            .filter(move |((d, _, k2), n)| *d == dim && k2.is_none() && **n != 0)
+            .map(|((_, k, _), n)| (k.as_str(), *n))
+    }
+
+    /// The keyed counts of one two-label dimension: (label, second label) → count.
+    pub fn keyed2(&self, dim: Dim) -> impl Iterator<Item = (&str, &str, i64)> {
+        self.keyed
+            .iter()
+            .filter(move |((d, _, k2), n)| *d == dim && k2.is_some() && **n != 0)
+            .map(|((_, k, k2), n)| (k.as_str(), k2.as_deref().unwrap_or_default(), *n))
+    }
 }
 
 /// Which slice of the state to sum.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub center: Option<LabelId>,
+    pub center: Option<String>,
     pub month: Option<Month>,
-    /// Merge HDR histograms (needed for quantiles only).
-    pub quantiles: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Aggregate {
-    pub units: BTreeMap<UnitKey, UnitSum>,
-    pub live: BTreeMap<LiveKey, LiveSum>,
-    pub centre: BTreeMap<CentreKey, CentreSum>,
+    pub months: BTreeMap<MonthKey, MonthSum>,
+    /// (centre, unit) → live counts.
+    pub live: BTreeMap<(String, String), LiveCounts>,
 }
 
-pub fn aggregate(shared: &Shared, filter: Filter) -> Aggregate {
+impl Aggregate {
+    pub fn month(&self, center: &str, month: Month) -> Option<&MonthSum> {
+        self.months.get(&(center.to_owned(), month))
+    }
+}
+
+/// Sums the snapshots' slices selected by `filter`.
+pub fn aggregate(snapshots: &[std::sync::Arc<PartitionSnapshot>], filter: &Filter) -> Aggregate {
     let mut agg = Aggregate::default();
-    let keep = |center: LabelId, month: Option<Month>| {
-        filter.center.is_none_or(|c| c == center)
-            && (month.is_none() || filter.month.is_none_or(|m| Some(m) == month))
-    };
-    for view in shared.views() {
-        for e in view.counters.units.iter() {
-            let k = *e.key();
-            if !keep(k.center, Some(k.month)) {
-                continue;
-            }
-            let c = e.value();
-            let s = agg.units.entry(k).or_default();
-            s.assigned += c.assigned.load(Relaxed);
-            s.completed += c.completed.load(Relaxed);
-            s.completed_on_time += c.completed_on_time.load(Relaxed);
-            s.overdue += c.overdue.load(Relaxed);
-            s.returned += c.returned.load(Relaxed);
-            s.reopened += c.reopened.load(Relaxed);
-            s.first_time_resolved += c.first_time_resolved.load(Relaxed);
-            s.late_extensions += c.late_extensions.load(Relaxed);
-            for i in 0..3 {
-                s.callbacks[i] += c.callbacks[i].load(Relaxed);
-            }
-            s.callbacks_resolved += c.callbacks_resolved.load(Relaxed);
-            s.consultations += c.consultations.load(Relaxed);
-            s.consultations_answered_directly += c.consultations_answered_directly.load(Relaxed);
-            for i in 0..HANDLING_BUCKETS_SECS.len() {
-                s.handling_buckets[i] += c.handling.buckets[i].load(Relaxed);
-            }
-            s.handling_count += c.handling.count.load(Relaxed);
-            s.handling_sum_ms += c.handling.sum_ms.load(Relaxed);
-            if filter.quantiles {
-                let h = c.handling.histogram();
-                match &mut s.handling_hdr {
-                    Some(acc) => {
-                        let _ = acc.add(&h);
-                    }
-                    None => s.handling_hdr = Some(h),
-                }
+    let centre_ok = |c: &str| filter.center.as_deref().is_none_or(|f| f == c);
+    for snap in snapshots {
+        for ((center, month), view) in &snap.months {
+            if centre_ok(center) && filter.month.is_none_or(|m| m == *month) {
+                agg.months
+                    .entry((center.clone(), *month))
+                    .or_default()
+                    .add(view);
             }
         }
-        for e in view.counters.live.iter() {
-            let k = *e.key();
-            if !keep(k.center, None) {
-                continue;
+        for l in snap.live.iter() {
+            if centre_ok(&l.center) {
+                agg.live
+                    .entry((l.center.clone(), l.unit.clone()))
+                    .or_default()
+                    .add(&l.counts, 1);
             }
-            let c = e.value();
-            let s = agg.live.entry(k).or_default();
-            s.open += c.open.load(Relaxed);
-            s.open_overdue += c.open_overdue.load(Relaxed);
-            s.due_soon += c.due_soon.load(Relaxed);
-        }
-        for e in view.counters.centre.iter() {
-            let k = *e.key();
-            if !keep(k.center, Some(k.month)) {
-                continue;
-            }
-            let c = e.value();
-            let s = agg.centre.entry(k).or_default();
-            for (i, r) in c.records.iter().enumerate() {
-                s.records[i] += r.load(Relaxed);
-            }
-            for x in c.categories.iter() {
-                *s.categories.entry(*x.key()).or_default() += x.value().load(Relaxed);
-            }
-            for x in c.topics.iter() {
-                *s.topics.entry(*x.key()).or_default() += x.value().load(Relaxed);
-            }
-            s.dispatched += c.dispatched.load(Relaxed);
-            s.completed += c.completed.load(Relaxed);
-            s.first_time_resolved += c.first_time_resolved.load(Relaxed);
-            s.overdue += c.overdue.load(Relaxed);
-            for i in 0..6 {
-                s.overdue_by_purpose[i] += c.overdue_by_purpose[i].load(Relaxed);
-            }
-            for i in 0..3 {
-                s.callbacks[i] += c.callbacks[i].load(Relaxed);
-            }
-            s.callbacks_resolved += c.callbacks_resolved.load(Relaxed);
         }
     }
-    agg.units.retain(|_, s| !s.is_zero());
-    agg.centre.retain(|_, s| !s.is_zero());
+    for m in agg.months.values_mut() {
+        m.overdue
+            .sort_by(|a, b| (a.due_at, &a.order_id).cmp(&(b.due_at, &b.order_id)));
+        m.units
+            .retain(|_, u| !(u.counts.is_zero() && u.handling.is_zero()));
+    }
+    agg.live.retain(|_, l| !l.is_zero());
     agg
 }

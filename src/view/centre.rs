@@ -1,16 +1,13 @@
 //! The centre's figures of a month: records by channel, disposition, purpose and
 //! category, dispatched/completed/overdue orders, the centre ratios.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
-use super::aggregate::CentreSum;
+use super::aggregate::MonthSum;
 use super::figures::{ratio, Callbacks};
-use crate::config::Assessment;
-use crate::engine::{CentreKey, Shared};
+use crate::config::{Assessment, EngineConfig};
+use crate::engine::Dim;
 use crate::event::{Channel, Disposition, Millis, Month, Purpose, TimeZone};
-use crate::units::LabelId;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Count {
@@ -104,18 +101,32 @@ pub fn days_covered(month: Month, as_of: Millis, tz: TimeZone) -> u32 {
     }
 }
 
+/// Labelled counts, largest first, then by name.
+fn named<'a>(counts: impl Iterator<Item = (&'a str, i64)>) -> Vec<Count> {
+    let mut v: Vec<Count> = counts
+        .map(|(name, n)| Count {
+            key: name.to_owned(),
+            label: name.to_owned(),
+            count: n,
+        })
+        .collect();
+    v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
+    v
+}
+
 pub fn centre_figures(
-    shared: &Shared,
-    key: CentreKey,
-    s: &CentreSum,
+    s: &MonthSum,
+    config: &EngineConfig,
+    center: &str,
+    month: Month,
     as_of: Millis,
     a: &Assessment,
 ) -> CentreFigures {
     let records = s.records_where(None, None, None);
     let invalid = s.records_where(None, None, Some(Disposition::Invalid));
     let valid = records - invalid;
-    let days = days_covered(key.month, as_of, shared.config.tz);
-    let callbacks = Callbacks::new(s.callbacks, s.callbacks_resolved);
+    let days = days_covered(month, as_of, config.tz);
+    let callbacks = Callbacks::of(&s.centre, s.centre.callbacks_resolved);
     let valid_of = |p: Purpose| {
         s.records_where(None, Some(p), None)
             - s.records_where(None, Some(p), Some(Disposition::Invalid))
@@ -126,25 +137,9 @@ pub fn centre_figures(
         Some(Purpose::Consultation),
         Some(Disposition::DirectAnswer),
     );
-    let named = |m: &BTreeMap<LabelId, i64>, interner: &crate::units::Interner| {
-        let mut v: Vec<Count> = m
-            .iter()
-            .filter(|(_, &n)| n != 0)
-            .map(|(&id, &n)| {
-                let name = interner.name(id).to_string();
-                Count {
-                    key: name.clone(),
-                    label: name,
-                    count: n,
-                }
-            })
-            .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.key.cmp(&b.key)));
-        v
-    };
     CentreFigures {
-        center: shared.centers.name(key.center).to_string(),
-        month: key.month.to_string(),
+        center: center.to_owned(),
+        month: month.to_string(),
         as_of,
         days,
         records,
@@ -171,16 +166,16 @@ pub fn centre_figures(
             .filter(|x| x.count != 0)
             .collect(),
         by_purpose: counts(Purpose::ALL, |p| (p.as_str(), p.zh()), valid_of),
-        by_category: named(&s.categories, &shared.categories),
-        by_topic: named(&s.topics, &shared.topics),
-        dispatched: s.dispatched,
-        completed: s.completed,
-        overdue: s.overdue,
-        first_time_resolved: s.first_time_resolved,
-        completion_ratio: ratio(s.completed as f64, s.dispatched),
+        by_category: named(s.keyed(Dim::Category)),
+        by_topic: named(s.keyed(Dim::Topic)),
+        dispatched: s.centre.dispatched,
+        completed: s.centre.completed,
+        overdue: s.centre.overdue,
+        first_time_resolved: s.centre.first_time_resolved,
+        completion_ratio: ratio(s.centre.completed as f64, s.centre.dispatched),
         satisfaction_ratio: callbacks.satisfaction_ratio(a.basically_satisfied_weight),
         resolution_ratio: ratio(callbacks.resolved as f64, callbacks.total),
-        first_time_resolution_ratio: ratio(s.first_time_resolved as f64, s.completed),
+        first_time_resolution_ratio: ratio(s.centre.first_time_resolved as f64, s.centre.completed),
         instant_resolution_ratio: ratio(direct as f64, consultations),
         callbacks,
         consultations,

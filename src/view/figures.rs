@@ -3,12 +3,11 @@
 
 use serde::Serialize;
 
-use super::aggregate::{aggregate, CentreSum, Filter, LiveSum, UnitSum};
+use super::aggregate::{Aggregate, MonthSum, UnitSum};
 use super::centre::{centre_figures, CentreFigures};
-use crate::config::Assessment;
-use crate::engine::{CentreKey, LiveKey, Shared};
+use crate::config::{Assessment, EngineConfig};
+use crate::engine::{LiveCounts, Ratings, UnitCounts};
 use crate::event::{Millis, Month, Satisfaction};
-use crate::units::LabelId;
 
 /// `num / den`, absent when the denominator is 0.
 pub fn ratio(num: f64, den: i64) -> Option<f64> {
@@ -25,12 +24,13 @@ pub struct Callbacks {
 }
 
 impl Callbacks {
-    pub(super) fn new(by: [i64; 3], resolved: i64) -> Self {
+    /// The callback counts of either table.
+    pub(super) fn of<C: Ratings>(c: &C, resolved: i64) -> Self {
         Callbacks {
-            satisfied: by[Satisfaction::Satisfied.index()],
-            basically_satisfied: by[Satisfaction::BasicallySatisfied.index()],
-            unsatisfied: by[Satisfaction::Unsatisfied.index()],
-            total: by.iter().sum(),
+            satisfied: c.rating(Satisfaction::Satisfied),
+            basically_satisfied: c.rating(Satisfaction::BasicallySatisfied),
+            unsatisfied: c.rating(Satisfaction::Unsatisfied),
+            total: c.callbacks(),
             resolved,
         }
     }
@@ -42,6 +42,58 @@ impl Callbacks {
         )
     }
 }
+
+/// A unit ratio: its key in [`Ratios`], its metric family, and how it is computed
+/// from the unit's counts (with the 基本满意 weight). One definition each.
+pub struct RatioDef {
+    pub family: &'static str,
+    pub help: &'static str,
+    pub of: fn(&UnitCounts, f64) -> Option<f64>,
+}
+
+/// The ratios of metrics.md, in the order of [`Ratios`]' fields.
+pub const UNIT_RATIOS: [RatioDef; 7] = [
+    RatioDef {
+        family: "hotline_unit_completion_ratio",
+        help: "completed / assigned (办结率).",
+        of: |c, _| ratio(c.completed as f64, c.assigned),
+    },
+    RatioDef {
+        family: "hotline_unit_on_time_ratio",
+        help: "completed_on_time / completed (按时办结率).",
+        of: |c, _| ratio(c.completed_on_time as f64, c.completed),
+    },
+    RatioDef {
+        family: "hotline_unit_satisfaction_ratio",
+        help: "(satisfied + w x basically_satisfied) / valid callbacks (回访满意率).",
+        of: |c, w| {
+            ratio(
+                c.satisfied as f64 + w * c.basically_satisfied as f64,
+                c.callbacks(),
+            )
+        },
+    },
+    RatioDef {
+        family: "hotline_unit_resolution_ratio",
+        help: "callbacks_resolved / valid callbacks (解决率).",
+        of: |c, _| ratio(c.callbacks_resolved as f64, c.callbacks()),
+    },
+    RatioDef {
+        family: "hotline_unit_first_time_resolution_ratio",
+        help: "first_time_resolved / completed (一次办结率).",
+        of: |c, _| ratio(c.first_time_resolved as f64, c.completed),
+    },
+    RatioDef {
+        family: "hotline_unit_return_ratio",
+        help: "returned / (assigned + returned) (回退率).",
+        of: |c, _| ratio(c.returned as f64, c.assigned + c.returned),
+    },
+    RatioDef {
+        family: "hotline_unit_instant_resolution_ratio",
+        help: "consultations answered directly / consultations (即时办结率).",
+        of: |c, _| ratio(c.consultations_answered_directly as f64, c.consultations),
+    },
+];
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Ratios {
@@ -91,58 +143,66 @@ pub struct UnitFigures {
     pub due_soon: i64,
 }
 
-pub fn unit_figures(name: String, s: &UnitSum, live: LiveSum, a: &Assessment) -> UnitFigures {
-    let callbacks = Callbacks::new(s.callbacks, s.callbacks_resolved);
-    let ratios = Ratios {
-        completion: ratio(s.completed as f64, s.assigned),
-        on_time: ratio(s.completed_on_time as f64, s.completed),
-        satisfaction: callbacks.satisfaction_ratio(a.basically_satisfied_weight),
-        resolution: ratio(callbacks.resolved as f64, callbacks.total),
-        first_time_resolution: ratio(s.first_time_resolved as f64, s.completed),
-        return_: ratio(s.returned as f64, s.assigned + s.returned),
-        instant_resolution: ratio(s.consultations_answered_directly as f64, s.consultations),
-    };
+impl Ratios {
+    pub fn of(c: &UnitCounts, w: f64) -> Self {
+        let [completion, on_time, satisfaction, resolution, first_time_resolution, return_, instant_resolution] =
+            UNIT_RATIOS.each_ref().map(|r| (r.of)(c, w));
+        Ratios {
+            completion,
+            on_time,
+            satisfaction,
+            resolution,
+            first_time_resolution,
+            return_,
+            instant_resolution,
+        }
+    }
+}
+
+/// The composite score 0–100 of a unit's ratios: Σ wᵢ·ratioᵢ / Σ wᵢ over the ratios it
+/// has (the weights are this project's own, configurable).
+pub fn score(r: &Ratios, a: &Assessment) -> Option<f64> {
     let w = &a.score_weights;
-    let parts = [
-        (w.completion, ratios.completion),
-        (w.on_time, ratios.on_time),
-        (w.satisfaction, ratios.satisfaction),
-        (w.first_time_resolution, ratios.first_time_resolution),
-        (w.instant_resolution, ratios.instant_resolution),
-    ];
-    let (num, den) = parts
-        .iter()
-        .filter_map(|&(w, r)| r.map(|r| (w * r, w)))
-        .fold((0.0, 0.0), |(n, d), (x, w)| (n + x, d + w));
-    let q = |p: f64| {
-        s.handling_hdr
-            .as_ref()
-            .filter(|h| !h.is_empty())
-            .map(|h| h.value_at_quantile(p))
-    };
+    let (num, den) = [
+        (w.completion, r.completion),
+        (w.on_time, r.on_time),
+        (w.satisfaction, r.satisfaction),
+        (w.first_time_resolution, r.first_time_resolution),
+        (w.instant_resolution, r.instant_resolution),
+    ]
+    .iter()
+    .filter_map(|&(w, r)| r.map(|r| (w * r, w)))
+    .fold((0.0, 0.0), |(n, d), (x, w)| (n + x, d + w));
+    (den > 0.0).then(|| 100.0 * num / den)
+}
+
+pub fn unit_figures(name: String, s: &UnitSum, live: LiveCounts, a: &Assessment) -> UnitFigures {
+    let c = &s.counts;
+    let ratios = Ratios::of(c, a.basically_satisfied_weight);
+    let h = &s.handling;
     UnitFigures {
         unit: name,
-        assigned: s.assigned,
-        completed: s.completed,
-        completed_on_time: s.completed_on_time,
-        overdue: s.overdue,
-        returned: s.returned,
-        reopened: s.reopened,
-        first_time_resolved: s.first_time_resolved,
-        late_extensions: s.late_extensions,
-        callbacks,
-        consultations: s.consultations,
-        consultations_answered_directly: s.consultations_answered_directly,
+        assigned: c.assigned,
+        completed: c.completed,
+        completed_on_time: c.completed_on_time,
+        overdue: c.overdue,
+        returned: c.returned,
+        reopened: c.reopened,
+        first_time_resolved: c.first_time_resolved,
+        late_extensions: c.late_extensions,
+        callbacks: Callbacks::of(c, c.callbacks_resolved),
+        consultations: c.consultations,
+        consultations_answered_directly: c.consultations_answered_directly,
         handling_time: HandlingTime {
-            count: s.handling_count,
-            mean_seconds: ratio(s.handling_sum_ms as f64 / 1000.0, s.handling_count),
-            p50_seconds: q(0.5),
-            p90_seconds: q(0.9),
-            p99_seconds: q(0.99),
+            count: h.count,
+            mean_seconds: ratio(h.sum_ms as f64 / 1000.0, h.count),
+            p50_seconds: h.quantile(0.5),
+            p90_seconds: h.quantile(0.9),
+            p99_seconds: h.quantile(0.99),
         },
+        score: score(&ratios, a),
         ratios,
-        assessed: s.assigned >= a.min_assigned as i64,
-        score: (den > 0.0).then(|| 100.0 * num / den),
+        assessed: c.assigned >= a.min_assigned as i64,
         open: live.open,
         open_overdue: live.open_overdue,
         due_soon: live.due_soon,
@@ -157,61 +217,49 @@ pub struct MonthFigures {
     pub units: Vec<UnitFigures>,
 }
 
-/// The figures of `month` for `center`, or `None` if the month holds no data.
+/// The figures of `month` for `center` in `agg`, or `None` if the month holds no data.
 pub fn month_figures(
-    shared: &Shared,
-    center: LabelId,
+    agg: &Aggregate,
+    config: &EngineConfig,
+    center: &str,
     month: Month,
     as_of: Millis,
     a: &Assessment,
 ) -> Option<MonthFigures> {
-    let agg = aggregate(
-        shared,
-        Filter {
-            center: Some(center),
-            month: Some(month),
-            quantiles: true,
-        },
-    );
-    let key = CentreKey { center, month };
-    let centre = agg.centre.get(&key);
-    if centre.is_none() && agg.units.is_empty() {
-        return None;
-    }
-    let default = CentreSum::default();
-    let mut summary = centre_figures(shared, key, centre.unwrap_or(&default), as_of, a);
-    let mut units: Vec<UnitFigures> = agg
+    let sum = agg.month(center, month)?;
+    Some(figures_of(agg, sum, config, center, month, as_of, a))
+}
+
+fn figures_of(
+    agg: &Aggregate,
+    sum: &MonthSum,
+    config: &EngineConfig,
+    center: &str,
+    month: Month,
+    as_of: Millis,
+    a: &Assessment,
+) -> MonthFigures {
+    let mut summary = centre_figures(sum, config, center, month, as_of, a);
+    let units: Vec<UnitFigures> = sum
         .units
         .iter()
-        .map(|(k, s)| {
+        .map(|(name, s)| {
             let live = agg
                 .live
-                .get(&LiveKey {
-                    center,
-                    unit: k.unit,
-                })
+                .get(&(center.to_owned(), name.clone()))
                 .copied()
                 .unwrap_or_default();
-            unit_figures(shared.units.name(k.unit).to_string(), s, live, a)
+            unit_figures(name.clone(), s, live, a)
         })
         .collect();
-    units.sort_by(|a, b| a.unit.cmp(&b.unit));
     summary.units_total = units.len();
     summary.units_assessed = units.iter().filter(|u| u.assessed).count();
-    Some(MonthFigures { summary, units })
+    MonthFigures { summary, units }
 }
 
 /// Retained (centre, month) pairs that hold data, newest month first.
-pub fn months(shared: &Shared) -> Vec<(String, Month)> {
-    let agg = aggregate(shared, Filter::default());
-    let set: std::collections::BTreeSet<(Month, LabelId)> = agg
-        .centre
-        .keys()
-        .map(|k| (k.month, k.center))
-        .chain(agg.units.keys().map(|k| (k.month, k.center)))
-        .collect();
-    set.into_iter()
-        .rev()
-        .map(|(m, c)| (shared.centers.name(c).to_string(), m))
-        .collect()
+pub fn months(agg: &Aggregate) -> Vec<(String, Month)> {
+    let mut v: Vec<(String, Month)> = agg.months.keys().cloned().collect();
+    v.sort_by(|a, b| (b.1, &b.0).cmp(&(a.1, &a.0)));
+    v
 }

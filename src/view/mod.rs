@@ -1,18 +1,22 @@
-//! The read side: sums the partitions' counters into figures (the JSON API's objects,
-//! the report's input) and renders them for Prometheus at scrape time.
+//! The read side: the [`Board`] of published partition snapshots, summed into figures
+//! (the JSON API's objects, the report's input) and rendered for Prometheus at scrape
+//! time.
 
 mod aggregate;
+mod board;
 mod centre;
 mod figures;
 mod metrics;
 mod overdue;
 
-pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
+pub use aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
+pub use board::{Board, Completeness, Entry, Scope};
 pub use centre::{
     centre_figures, days_covered, CentreFigures, ChannelDisposition, Count, OverdueShare,
 };
 pub use figures::{
-    month_figures, months, ratio, unit_figures, Callbacks, MonthFigures, Ratios, UnitFigures,
+    month_figures, months, ratio, score, unit_figures, Callbacks, MonthFigures, RatioDef, Ratios,
+    UnitFigures, UNIT_RATIOS,
 };
 pub use metrics::EngineCollector;
 pub use overdue::{overdue_list, OverdueItem};

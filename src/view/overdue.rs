@@ -2,9 +2,8 @@
 
 use serde::Serialize;
 
-use crate::engine::Shared;
-use crate::event::{Millis, Month};
-use crate::units::LabelId;
+use super::aggregate::MonthSum;
+use crate::event::{Millis, TimeZone};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct OverdueItem {
@@ -22,41 +21,26 @@ pub struct OverdueItem {
     pub due_at_ms: Option<Millis>,
 }
 
-/// Overdue orders of `month`, by deadline then order id.
-pub fn overdue_list(shared: &Shared, center: LabelId, month: Month) -> Vec<OverdueItem> {
-    let tz = shared.config.tz;
+/// The overdue list of a summed month, by deadline then order id.
+pub fn overdue_list(sum: &MonthSum, tz: TimeZone) -> Vec<OverdueItem> {
     let fmt = |t: Millis| tz.local(t).format("%Y-%m-%d %H:%M").to_string();
-    let mut items = Vec::new();
-    for view in shared.views() {
-        for e in view.overdue.iter() {
-            if e.key().center != center || e.value().month != month {
-                continue;
-            }
-            let row = &e.value().row;
-            let mut remark: Vec<String> = row.reasons.iter().map(|r| r.to_string()).collect();
+    sum.overdue
+        .iter()
+        .map(|row| {
+            let mut remark: Vec<String> = row.reasons.clone();
             remark.dedup();
             if row.returns > 0 {
                 remark.push(format!("退回 {} 次", row.returns));
             }
-            items.push(OverdueItem {
-                order_id: e.key().order_id.to_string(),
-                units: row
-                    .units
-                    .iter()
-                    .map(|&u| shared.units.name(u).to_string())
-                    .collect(),
+            OverdueItem {
+                order_id: row.order_id.clone(),
+                units: row.units.clone(),
                 due_at: row.due_at.map(fmt),
                 replied_at: row.replied_at.map(fmt),
                 remark: remark.join("；"),
                 purpose: row.purpose.map(|p| p.as_str().to_owned()),
                 due_at_ms: row.due_at,
-            });
-        }
-    }
-    items.sort_by(|a, b| {
-        a.due_at_ms
-            .cmp(&b.due_at_ms)
-            .then_with(|| a.order_id.cmp(&b.order_id))
-    });
-    items
+            }
+        })
+        .collect()
 }

@@ -479,14 +479,10 @@ pub fn golmud_harness() -> (Harness, Golmud) {
 
 /// The bulletin of `month` rendered in-process.
 pub fn render(h: &Harness, month: &str, format: Format) -> String {
-    let center = h
-        .shared
-        .centers
-        .get(&h.shared.config.default_center)
-        .expect("centre");
     let r = report::build(
-        &h.shared,
-        center,
+        &h.agg(),
+        &h.shared.config,
+        &h.shared.config.default_center,
         month.parse().expect("month"),
         h.as_of,
         &h.assessment,

@@ -7,14 +7,16 @@ use hotline_pulse::engine::{Partition, Shared};
 use hotline_pulse::event::Month;
 use hotline_pulse::source::replay::apply_lines;
 use hotline_pulse::source::AsOf;
-use hotline_pulse::units::{UnitRegistry, Units};
+use hotline_pulse::units::UnitRegistry;
 use hotline_pulse::view::{
-    month_figures, overdue_list, CentreFigures, MonthFigures, OverdueItem, UnitFigures,
+    aggregate, month_figures, overdue_list, Aggregate, Board, CentreFigures, Filter, MonthFigures,
+    OverdueItem, Scope, UnitFigures,
 };
 
 pub struct Harness {
     pub shared: Arc<Shared>,
     pub partition: Partition,
+    pub board: Arc<Board>,
     pub assessment: Assessment,
     pub as_of: i64,
 }
@@ -32,12 +34,12 @@ impl Harness {
     }
 
     pub fn with(config: EngineConfig, registry: Option<UnitRegistry>) -> Self {
-        let cap = config.unit_label_cap;
-        let shared = Shared::new(config, Units::new(registry, cap));
+        let shared = Shared::new(config, registry);
         let partition = Partition::new(0, shared.clone());
         Harness {
             shared,
             partition,
+            board: Board::new(),
             assessment: Assessment::default(),
             as_of: i64::MIN,
         }
@@ -55,28 +57,51 @@ impl Harness {
             &mut self.partition,
             as_of,
         );
+        self.board.publish(0, self.partition.snapshot(), self.as_of);
         self
+    }
+
+    /// Moves time to `t` and publishes what changed.
+    pub fn advance(&mut self, t: i64) -> &mut Self {
+        self.partition.advance(t);
+        self.as_of = self.as_of.max(t);
+        self.board.publish(0, self.partition.snapshot(), t);
+        self
+    }
+
+    /// Everything the partition published, summed.
+    pub fn agg(&self) -> Aggregate {
+        aggregate(&self.board.snapshots(Scope::Local), &Filter::default())
+    }
+
+    fn center(&self) -> &str {
+        &self.shared.config.default_center
     }
 
     pub fn month(&self, month: &str) -> MonthFigures {
         let m: Month = month.parse().expect("month");
-        let center = self
-            .shared
-            .centers
-            .get(&self.shared.config.default_center)
-            .expect("centre");
-        month_figures(&self.shared, center, m, self.as_of, &self.assessment)
-            .unwrap_or_else(|| panic!("no data for {month}"))
+        month_figures(
+            &self.agg(),
+            &self.shared.config,
+            self.center(),
+            m,
+            self.as_of,
+            &self.assessment,
+        )
+        .unwrap_or_else(|| panic!("no data for {month}"))
     }
 
     pub fn has_month(&self, month: &str) -> bool {
         let m: Month = month.parse().expect("month");
-        let center = self
-            .shared
-            .centers
-            .get(&self.shared.config.default_center)
-            .expect("centre");
-        month_figures(&self.shared, center, m, self.as_of, &self.assessment).is_some()
+        month_figures(
+            &self.agg(),
+            &self.shared.config,
+            self.center(),
+            m,
+            self.as_of,
+            &self.assessment,
+        )
+        .is_some()
     }
 
     pub fn summary(&self, month: &str) -> CentreFigures {
@@ -92,12 +117,11 @@ impl Harness {
     }
 
     pub fn overdue(&self, month: &str) -> Vec<OverdueItem> {
-        let center = self
-            .shared
-            .centers
-            .get(&self.shared.config.default_center)
-            .expect("centre");
-        overdue_list(&self.shared, center, month.parse().expect("month"))
+        let m: Month = month.parse().expect("month");
+        self.agg()
+            .month(self.center(), m)
+            .map(|s| overdue_list(s, self.shared.config.tz))
+            .unwrap_or_default()
     }
 }
 

@@ -59,6 +59,21 @@ impl Tansu {
         format!("127.0.0.1:{}", self.port)
     }
 
+    /// `tansu topic ARGS... --broker tcp://...` (create, delete, list).
+    pub fn topic(&self, args: &[&str]) {
+        let out = Command::new("tansu")
+            .arg("topic")
+            .args(args)
+            .args(["--broker", &format!("tcp://127.0.0.1:{}", self.port)])
+            .output()
+            .expect("run tansu topic");
+        assert!(
+            out.status.success(),
+            "tansu topic {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Freezes the broker (SIGSTOP): it stops answering but keeps its data.
     pub fn pause(&self) {
         signal(self.child.id(), "STOP");
@@ -229,6 +244,22 @@ impl Service {
         matches!(http_get(self.addr(), "/readyz"), Ok((200, _)))
     }
 
+    /// What `/readyz` says ("ready", or "not ready: REASON").
+    pub fn readiness(&self) -> String {
+        http_get(self.addr(), "/readyz")
+            .map(|(_, body)| body.trim().to_owned())
+            .unwrap_or_default()
+    }
+
+    /// The sum of a metric's samples whose key starts with `prefix`.
+    pub fn metric(&self, prefix: &str) -> f64 {
+        samples(&self.metrics())
+            .iter()
+            .filter(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v)
+            .sum()
+    }
+
     /// kill -9: no chance to checkpoint.
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
@@ -331,10 +362,16 @@ pub fn sum(maps: &[BTreeMap<String, f64>]) -> BTreeMap<String, f64> {
 
 /// The figures `replay` computes from the same events.
 pub fn replay_metrics(files: &[&Path]) -> BTreeMap<String, f64> {
+    replay_metrics_with(files, &[])
+}
+
+/// The same with extra `replay` arguments (`--as-of`, `--retention-months`, ...).
+pub fn replay_metrics_with(files: &[&Path], extra: &[&str]) -> BTreeMap<String, f64> {
     let out = Command::new(BIN)
         .arg("replay")
         .args(files)
         .args(["--format", "prometheus"])
+        .args(extra)
         .env("HOTLINE_LOG", "warn")
         .output()
         .expect("run replay");
@@ -385,4 +422,192 @@ pub fn eventually(what: &str, timeout: Duration, mut f: impl FnMut() -> Vec<Stri
         "{what}: still different after {timeout:?}:\n{}",
         last.join("\n")
     );
+}
+
+/// A simulated November 2024 with disorder and duplicates; returns (file, lines).
+pub fn sim_file(dir: &Path, orders: u32, seed: u32) -> (std::path::PathBuf, usize) {
+    let path = dir.join(format!("sim-{seed}.jsonl"));
+    let lines = simulate(
+        &path,
+        &[
+            "--orders",
+            &orders.to_string(),
+            "--month",
+            "2024-11",
+            "--seed",
+            &seed.to_string(),
+            "--disorder",
+            "0.2",
+            "--duplicates",
+            "0.05",
+        ],
+    );
+    (path, lines.len())
+}
+/// Messages this instance consumed (all partitions).
+pub fn consumed(s: &Service) -> f64 {
+    samples(&s.metrics())
+        .iter()
+        .filter(|(k, _)| k.starts_with("hotline_kafka_messages_consumed_total"))
+        .map(|(_, v)| v)
+        .sum()
+}
+/// `produce` at `rate` events/s in the background, while the test kills and restarts.
+pub fn spawn_producer(
+    brokers: &str,
+    topic: &str,
+    partitions: u32,
+    rate: u32,
+    file: &Path,
+) -> std::process::Child {
+    let mut cmd = Command::new(BIN);
+    cmd.args(["produce", "--brokers", brokers, "--topic", topic])
+        .args([
+            "--partitions",
+            &partitions.to_string(),
+            "--rate",
+            &rate.to_string(),
+        ]);
+    for o in KAFKA_OPTIONS {
+        cmd.args(["--kafka-option", o]);
+    }
+    cmd.arg(file)
+        .env("HOTLINE_LOG", "warn")
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start produce")
+}
+
+pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+/// Reads `n` messages of a topic: (payload, reject-reason header).
+pub fn read_topic(brokers: &str, topic: &str, n: usize) -> Vec<(Vec<u8>, Option<String>)> {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("reader-{topic}"))
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "5")
+        .create()
+        .unwrap();
+    c.subscribe(&[topic]).unwrap();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while out.len() < n && Instant::now() < deadline {
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
+            let reason = m.headers().and_then(|h| {
+                h.iter()
+                    .find(|x| x.key == hotline_pulse::source::kafka::REASON_HEADER)
+                    .and_then(|x| x.value.map(|v| String::from_utf8_lossy(v).into_owned()))
+            });
+            out.push((m.payload().unwrap_or(&[]).to_vec(), reason));
+        }
+    }
+    out
+}
+
+/// Sends raw messages (key, payload) to one partition of `topic`, waiting for each.
+pub fn produce_raw(brokers: &str, topic: &str, partition: i32, records: &[(Option<&[u8]>, &[u8])]) {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+    let p: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("message.max.bytes", "4000000")
+        .set("linger.ms", "0")
+        .create()
+        .expect("raw producer");
+    for (key, payload) in records {
+        let mut r = BaseRecord::<[u8], [u8]>::to(topic)
+            .partition(partition)
+            .payload(*payload);
+        if let Some(k) = key {
+            r = r.key(*k);
+        }
+        p.send(r).map_err(|(e, _)| e).expect("send");
+        p.flush(Duration::from_secs(30)).expect("delivered");
+    }
+}
+
+/// The offsets `group` committed on `topic`'s partitions (missing: none committed).
+pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        tpl.add_partition(topic, p);
+    }
+    let got = c
+        .committed_offsets(tpl, Duration::from_secs(10))
+        .expect("committed offsets");
+    got.elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(o) => Some((e.partition(), o)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every message of a topic with all its headers: (key, payload, headers).
+pub type Full = (Option<Vec<u8>>, Vec<u8>, BTreeMap<String, String>);
+
+/// Reads `n` messages of a topic with their keys and headers.
+pub fn read_full(brokers: &str, topic: &str, n: usize) -> Vec<Full> {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    use rdkafka::message::{Headers, Message};
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", format!("full-reader-{topic}-{n}"))
+        .set("auto.offset.reset", "earliest")
+        .set("fetch.wait.max.ms", "5")
+        .create()
+        .unwrap();
+    c.subscribe(&[topic]).unwrap();
+    let mut out = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while out.len() < n && Instant::now() < deadline {
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
+            let headers = m
+                .headers()
+                .map(|h| {
+                    h.iter()
+                        .map(|x| {
+                            (
+                                x.key.to_owned(),
+                                String::from_utf8_lossy(x.value.unwrap_or_default()).into_owned(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            out.push((
+                m.key().map(<[u8]>::to_vec),
+                m.payload().unwrap_or(&[]).to_vec(),
+                headers,
+            ));
+        }
+    }
+    out
 }

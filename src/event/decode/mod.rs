@@ -1,16 +1,22 @@
 //! Decoding one message (a Kafka value or a JSON Lines line) into an [`Event`], with
 //! a fixed reason code for every kind of bad input.
+//!
+//! Text is borrowed from the message wherever it needs no unescaping or normalising,
+//! so a typical event is decoded without allocating.
 
 use std::borrow::Cow;
 
-use serde::Deserialize;
 use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
 
 use super::time::{parse_timestamp, TimeZone};
+use super::wire::Wire;
 use super::*;
 
 /// Messages above this size are rejected before parsing (events.md, "Transport").
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// A decoded event, its text borrowed from the message where possible.
+pub type Decoded<'a> = Event<Cow<'a, str>>;
 
 /// Why a message was rejected. The codes are the contract's fixed set: they become
 /// label values and DLQ headers, so they never carry message text.
@@ -23,10 +29,12 @@ pub enum RejectReason {
     UnknownType,
     InvalidValue,
     BadTimestamp,
+    /// Kafka only: the message key is missing or differs from its `order_id`.
+    KeyMismatch,
 }
 
 impl RejectReason {
-    pub const ALL: [RejectReason; 7] = [
+    pub const ALL: [RejectReason; 8] = [
         RejectReason::InvalidJson,
         RejectReason::NotObject,
         RejectReason::TooLarge,
@@ -34,6 +42,7 @@ impl RejectReason {
         RejectReason::UnknownType,
         RejectReason::InvalidValue,
         RejectReason::BadTimestamp,
+        RejectReason::KeyMismatch,
     ];
 
     pub fn code(self) -> &'static str {
@@ -45,7 +54,17 @@ impl RejectReason {
             RejectReason::UnknownType => "unknown_type",
             RejectReason::InvalidValue => "invalid_value",
             RejectReason::BadTimestamp => "bad_timestamp",
+            RejectReason::KeyMismatch => "key_mismatch",
         }
+    }
+
+    /// Position in [`RejectReason::ALL`] (counters are arrays in that order).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn from_index(i: usize) -> Option<Self> {
+        Self::ALL.get(i).copied()
     }
 }
 
@@ -59,14 +78,14 @@ pub struct Reject {
 }
 
 impl Reject {
-    fn new(reason: RejectReason, field: &'static str) -> Self {
+    pub(crate) fn new(reason: RejectReason, field: &'static str) -> Self {
         Reject {
             reason,
             field: Some(field),
         }
     }
 
-    fn whole(reason: RejectReason) -> Self {
+    pub(crate) fn whole(reason: RejectReason) -> Self {
         Reject {
             reason,
             field: None,
@@ -74,89 +93,67 @@ impl Reject {
     }
 }
 
-/// The wire shape. Every field is optional here so that a missing field is reported
-/// as `missing_field` rather than as a serde error; unknown fields are ignored (and
-/// never looked at: they may hold callers' names and phone numbers).
-#[derive(Deserialize)]
-struct Raw<'a> {
-    #[serde(borrow)]
-    event_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    order_id: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "type")]
-    kind: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    center: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    channel: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    purpose: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    disposition: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    category: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    topic: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    unit: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    due_at: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    reason: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    result: Option<Cow<'a, str>>,
-    contacted: Option<bool>,
-    #[serde(borrow)]
-    satisfaction: Option<Cow<'a, str>>,
-    resolved: Option<bool>,
+/// What decoding needs besides the bytes: the zone of naive timestamps and the latest
+/// acceptable event time. The future guard lives here and nowhere else: no upstream
+/// system records the future, and one bad clock must not create months of state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeCtx {
+    pub tz: TimeZone,
+    /// Events whose `at` is after this are `bad_timestamp`.
+    pub not_after: Millis,
+}
+
+impl DecodeCtx {
+    /// The context at wall-clock time `now` with a future `horizon_ms`.
+    pub fn new(tz: TimeZone, now: Millis, horizon_ms: i64) -> Self {
+        DecodeCtx {
+            tz,
+            not_after: now.saturating_add(horizon_ms),
+        }
+    }
+
+    /// No future guard (tests of the rules, the simulator's own checks).
+    pub fn unguarded(tz: TimeZone) -> Self {
+        DecodeCtx {
+            tz,
+            not_after: Millis::MAX,
+        }
+    }
 }
 
 /// Decodes one message. Never panics; a rejected message has no effect on anything.
-pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
+pub fn decode<'a>(bytes: &'a [u8], ctx: &DecodeCtx) -> Result<Decoded<'a>, Reject> {
     use RejectReason::*;
     if bytes.len() > MAX_MESSAGE_BYTES {
         return Err(Reject::whole(TooLarge));
     }
-    let raw: Raw = match serde_json::from_slice(bytes) {
+    let raw: Wire<Cow<'a, str>> = match serde_json::from_slice(bytes) {
         Ok(raw) => raw,
         Err(e) => return Err(Reject::whole(classify(bytes, &e))),
     };
-    let text =
-        |v: Option<Cow<'_, str>>, field: &'static str, max: usize| -> Result<String, Reject> {
-            let v = v.ok_or(Reject::new(MissingField, field))?;
-            let n = v.chars().count();
-            if n == 0 || n > max {
-                return Err(Reject::new(InvalidValue, field));
-            }
-            Ok(v.into_owned())
-        };
-    let optional = |v: Option<Cow<'_, str>>,
-                    field: &'static str,
-                    max: usize|
-     -> Result<Option<String>, Reject> {
-        match v {
-            None => Ok(None),
-            Some(v) if v.chars().count() > max => Err(Reject::new(InvalidValue, field)),
-            Some(v) => Ok(Some(v.into_owned())),
+    let tz = ctx.tz;
+    let text = |v: Option<Cow<'a, str>>, field: &'static str, max: usize| {
+        let v = v.ok_or(Reject::new(MissingField, field))?;
+        if !length_within(&v, 1, max) {
+            return Err(Reject::new(InvalidValue, field));
         }
+        Ok(v)
     };
-    let time = |v: Option<Cow<'_, str>>, field: &'static str| -> Result<Millis, Reject> {
+    let optional = |v: Option<Cow<'a, str>>, field: &'static str, max: usize| match v {
+        Some(v) if !length_within(&v, 0, max) => Err(Reject::new(InvalidValue, field)),
+        v => Ok(v),
+    };
+    let time = |v: Option<Cow<'a, str>>, field: &'static str| -> Result<Millis, Reject> {
         let v = v.ok_or(Reject::new(MissingField, field))?;
         parse_timestamp(&v, tz).ok_or(Reject::new(BadTimestamp, field))
     };
-    let unit_opt = |v: Option<Cow<'_, str>>| -> Result<Option<String>, Reject> {
-        match v {
-            None => Ok(None),
-            Some(v) => normalize_unit(&v)
-                .map(Some)
-                .ok_or(Reject::new(InvalidValue, "unit")),
-        }
+    let unit_opt = |v: Option<Cow<'a, str>>| match v {
+        None => Ok(None),
+        Some(v) => normalize_cow(v)
+            .map(Some)
+            .ok_or(Reject::new(InvalidValue, "unit")),
     };
-    let unit = |v: Option<Cow<'_, str>>| -> Result<String, Reject> {
-        unit_opt(v)?.ok_or(Reject::new(MissingField, "unit"))
-    };
+    let unit = |v| unit_opt(v)?.ok_or(Reject::new(MissingField, "unit"));
     fn word<T>(
         v: Option<Cow<'_, str>>,
         field: &'static str,
@@ -173,6 +170,7 @@ pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
         v.map(|v| parse(&v).ok_or(Reject::new(InvalidValue, field)))
             .transpose()
     }
+    let blank_is_absent = |v: Option<Cow<'a, str>>| v.filter(|s| !s.trim().is_empty());
 
     // Common fields first, in a fixed order, so that a message with several faults
     // always gets the same reason.
@@ -181,6 +179,9 @@ pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
     let kind_name = raw.kind.ok_or(Reject::new(MissingField, "type"))?;
     let event_type = EventType::parse(&kind_name).ok_or(Reject::new(UnknownType, "type"))?;
     let at = time(raw.at, "at")?;
+    if at > ctx.not_after {
+        return Err(Reject::new(BadTimestamp, "at"));
+    }
     let center = match raw.center {
         None => None,
         Some(c) => Some(text(Some(c), "center", 64)?),
@@ -191,8 +192,8 @@ pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
             channel: word(raw.channel, "channel", Channel::parse)?,
             purpose: word(raw.purpose, "purpose", Purpose::parse)?,
             disposition: word(raw.disposition, "disposition", Disposition::parse)?,
-            category: optional(raw.category, "category", 64)?.filter(|c| !c.trim().is_empty()),
-            topic: optional(raw.topic, "topic", 64)?.filter(|t| !t.trim().is_empty()),
+            category: blank_is_absent(optional(raw.category, "category", 64)?),
+            topic: blank_is_absent(optional(raw.topic, "topic", 64)?),
             unit: unit_opt(raw.unit)?,
         },
         EventType::Dispatched => EventKind::Dispatched {
@@ -238,15 +239,43 @@ pub fn decode(bytes: &[u8], tz: TimeZone) -> Result<Event, Reject> {
     })
 }
 
+/// Whether `s` has between `min` (0 or 1) and `max` characters; characters are
+/// counted only when the byte length leaves a doubt.
+fn length_within(s: &str, min: usize, max: usize) -> bool {
+    debug_assert!(min <= 1);
+    if s.len() <= max {
+        // No more characters than bytes; at least one character iff one byte.
+        return s.len() >= min;
+    }
+    s.chars().count() <= max
+}
+
 /// Trims and NFC-normalises a unit name; `None` if nothing is left or it is too long.
 pub(crate) fn normalize_unit(name: &str) -> Option<String> {
-    let t = name.trim();
-    let s = match is_nfc_quick(t.chars()) {
-        IsNormalized::Yes => t.to_owned(),
-        _ => t.nfc().collect(),
+    normalize_cow(Cow::Borrowed(name)).map(Cow::into_owned)
+}
+
+fn normalize_cow(name: Cow<'_, str>) -> Option<Cow<'_, str>> {
+    let normal = |t: &str| is_nfc_quick(t.chars()) == IsNormalized::Yes;
+    let s: Cow<'_, str> = match name {
+        Cow::Borrowed(b) => {
+            let t = b.trim();
+            if normal(t) {
+                Cow::Borrowed(t)
+            } else {
+                Cow::Owned(t.nfc().collect())
+            }
+        }
+        Cow::Owned(o) => {
+            let t = o.trim();
+            if normal(t) {
+                Cow::Owned(t.to_owned())
+            } else {
+                Cow::Owned(t.nfc().collect())
+            }
+        }
     };
-    let n = s.chars().count();
-    (n > 0 && n <= 128).then_some(s)
+    length_within(&s, 1, 128).then_some(s)
 }
 
 /// Tells a syntax error from valid JSON of the wrong shape.

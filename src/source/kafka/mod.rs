@@ -1,30 +1,33 @@
-//! Kafka: the consumer-group source with per-partition state and checkpoints, the
-//! dead-letter topic, and the `produce` command that feeds a topic.
+//! Kafka: the consumer-group source, whose state lives in Kafka (a compacted changelog
+//! topic per input partition, restored on whichever instance a partition lands on),
+//! the dead-letter topic, the views topic every instance reads whole, and the
+//! `produce` command that feeds a topic.
 
-pub mod checkpoint;
 mod consumer;
 mod metrics;
 mod produce;
+mod producer;
 
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use parking_lot::Mutex;
 use prometheus::Registry;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::BaseConsumer;
-use rdkafka::producer::ThreadedProducer;
+use rdkafka::consumer::{BaseConsumer, Consumer};
 
-pub use consumer::REASON_HEADER;
-pub use produce::produce;
+pub use consumer::{ORIGINAL_SIZE_HEADER, REASON_HEADER};
+pub use produce::{ensure_topic, produce, TopicSpec};
 
-use self::consumer::{Ctx, DlqContext, InFlight, State};
+use self::consumer::{Ctx, Settings};
 use self::metrics::KafkaMetrics;
+use self::producer::Deliveries;
 use super::AsOf;
 use crate::engine::Shared;
-use crate::http::Health;
+use crate::health::Health;
+use crate::view::Board;
 
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
@@ -32,12 +35,40 @@ pub struct KafkaConfig {
     pub topic: String,
     pub group: String,
     pub dlq_topic: String,
+    /// The compacted topic holding each input partition's state.
+    pub changelog_topic: String,
+    /// The compacted topic of partition views; `None`: each instance shows only its own
+    /// partitions.
+    pub views_topic: Option<String>,
+    /// Static membership (`group.instance.id`): a restarted instance gets its
+    /// partitions back without a rebalance.
+    pub group_instance_id: Option<String>,
     /// librdkafka settings passed through (`--kafka-option`), applied last.
     pub options: Vec<(String, String)>,
-    pub state_dir: std::path::PathBuf,
-    pub checkpoint_secs: u64,
-    pub checkpoint_events: u64,
+    /// Optional local cache of partition state; restores only read what came after it.
+    pub state_dir: Option<PathBuf>,
+    /// A partition's changes go to the changelog (and its offset is committed once
+    /// they are durable) every this often...
+    pub commit_interval: Duration,
+    /// ...or after this many messages, whichever comes first.
+    pub commit_events: u64,
     pub ready_max_lag: i64,
+    /// Largest dead-letter copy; larger messages are cut (the original size in a header).
+    pub dlq_max_bytes: usize,
+    /// How long a partition's final commit may take on revocation or shutdown.
+    pub shutdown_grace: Duration,
+}
+
+impl KafkaConfig {
+    /// The default changelog topic of an input topic.
+    pub fn changelog_of(topic: &str) -> String {
+        format!("{topic}.changelog")
+    }
+
+    /// The default views topic of an input topic.
+    pub fn views_of(topic: &str) -> String {
+        format!("{topic}.views")
+    }
 }
 
 /// Client settings: the brokers, then (for consumers) fetch tuning, then the user's
@@ -56,8 +87,7 @@ pub fn client_config(brokers: &str, consumer: bool, options: &[(String, String)]
         c.set("fetch.wait.max.ms", "100");
         // When the local queue is full librdkafka pauses fetching for this long
         // (default 1 s): a consumer that applies slower than it fetches would sit
-        // idle. Measured here: a Haikou month took 5.0 s with the default, 2.3 s with
-        // 10 ms.
+        // idle.
         c.set("fetch.queue.backoff.ms", "10");
     }
     for (k, v) in options {
@@ -71,27 +101,30 @@ pub fn client_config(brokers: &str, consumer: bool, options: &[(String, String)]
 pub fn run(
     config: KafkaConfig,
     shared: Arc<Shared>,
+    board: Arc<Board>,
     registry: &Registry,
     as_of: AsOf,
     health: Arc<Health>,
     stop: Arc<AtomicBool>,
 ) -> anyhow::Result<()> {
     let metrics = Arc::new(KafkaMetrics::register(registry).context("registering Kafka metrics")?);
-    std::fs::create_dir_all(&config.state_dir).with_context(|| {
-        format!(
-            "cannot create the state directory {}",
-            config.state_dir.display()
-        )
-    })?;
-
-    let mut producer_cfg = client_config(&config.brokers, false, &config.options);
-    producer_cfg.set("enable.idempotence", "true");
-    producer_cfg.set("linger.ms", "5");
-    let dlq: ThreadedProducer<DlqContext> = producer_cfg
-        .create_with_context(DlqContext {
+    if let Some(dir) = &config.state_dir {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the cache directory {}", dir.display()))?;
+    }
+    let mut producer_cfg = client_config(&config.brokers, false, &[]);
+    producer_cfg
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("linger.ms", "5");
+    for (k, v) in &config.options {
+        producer_cfg.set(k, v);
+    }
+    let producer = producer_cfg
+        .create_with_context(Deliveries {
             metrics: metrics.clone(),
         })
-        .context("invalid Kafka settings for the dead-letter producer")?;
+        .context("invalid Kafka settings for the producer")?;
 
     let mut consumer_cfg = client_config(&config.brokers, true, &[]);
     consumer_cfg
@@ -99,28 +132,79 @@ pub fn run(
         .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
-        .set("enable.partition.eof", "false");
+        .set("enable.partition.eof", "false")
+        .set("statistics.interval.ms", "1000");
+    if let Some(id) = &config.group_instance_id {
+        consumer_cfg.set("group.instance.id", id);
+    }
     for (k, v) in &config.options {
         consumer_cfg.set(k, v);
     }
-    let ctx = Ctx {
-        state: Mutex::new(State::new(shared, config.clone(), as_of)),
-        metrics,
-        dlq,
-        in_flight: InFlight::default(),
-    };
     let consumer: BaseConsumer<Ctx> = consumer_cfg
-        .create_with_context(ctx)
+        .create_with_context(Ctx::new(config.topic.clone(), metrics.clone()))
         .context("invalid Kafka consumer settings")?;
-    produce::ensure_topic(
+
+    // The topics the service writes: created if missing (best effort; a broker that
+    // forbids creation needs them made by hand, see docs/deploy.md).
+    let input_partitions = consumer
+        .fetch_metadata(Some(&config.topic), Duration::from_secs(10))
+        .ok()
+        .and_then(|md| md.topics().first().map(|t| t.partitions().len() as i32))
+        .filter(|&n| n > 0);
+    let mut topics = vec![TopicSpec::plain(&config.dlq_topic, 1)];
+    match input_partitions {
+        Some(n) => {
+            board.set_partitions(n as u32);
+            topics.push(TopicSpec::compacted(&config.changelog_topic, n));
+        }
+        None => {
+            tracing::warn!(topic = %config.topic, "input topic not found yet: the changelog topic is created when it is")
+        }
+    }
+    if let Some(v) = &config.views_topic {
+        topics.push(TopicSpec::compacted(v, 1));
+    }
+    ensure_topic(
         &config.brokers,
         &config.options,
-        &config.dlq_topic,
-        1,
-        Duration::from_secs(5),
+        &topics,
+        Duration::from_secs(10),
     );
-    tracing::info!(brokers = %config.brokers, topic = %config.topic, group = %config.group, "consuming");
-    consumer::run_loop(consumer, health, stop)
+    let cluster_id = consumer
+        .client()
+        .fetch_cluster_id(Duration::from_secs(10))
+        .unwrap_or_default();
+
+    let settings = Arc::new(Settings {
+        shared,
+        board: board.clone(),
+        metrics,
+        producer,
+        as_of,
+        cluster_id,
+        state_dir: config.state_dir.clone(),
+        views_topic: config.views_topic.clone(),
+        restore_timeout: Duration::from_secs(60),
+        shutdown_grace: config.shutdown_grace,
+        commit_every: config.commit_interval,
+        commit_events: config.commit_events,
+        dlq_max_bytes: config.dlq_max_bytes,
+        kafka: config,
+    });
+    tracing::info!(brokers = %settings.kafka.brokers, topic = %settings.kafka.topic, group = %settings.kafka.group, changelog = %settings.kafka.changelog_topic, "consuming");
+    let views = {
+        let s = settings.clone();
+        let stop = stop.clone();
+        std::thread::Builder::new()
+            .name("views-reader".into())
+            .spawn(move || consumer::read_views(s, board, stop))
+            .context("starting the views reader")?
+    };
+    let result = consumer::run(settings.clone(), consumer, health, stop);
+    let _ = views.join();
+    use rdkafka::producer::Producer as _;
+    let _ = settings.producer.flush(Duration::from_secs(5));
+    result
 }
 
 #[cfg(test)]

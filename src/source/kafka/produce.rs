@@ -24,13 +24,38 @@ struct KeyOnly<'a> {
     order_id: Option<std::borrow::Cow<'a, str>>,
 }
 
-/// Creates `topic` with `partitions` partitions if it does not exist (best effort:
-/// a broker that auto-creates topics or forbids creation is fine).
+/// A topic to create if it does not exist.
+pub struct TopicSpec<'a> {
+    pub name: &'a str,
+    pub partitions: i32,
+    pub compacted: bool,
+}
+
+impl<'a> TopicSpec<'a> {
+    pub fn plain(name: &'a str, partitions: i32) -> Self {
+        TopicSpec {
+            name,
+            partitions,
+            compacted: false,
+        }
+    }
+
+    /// A topic whose latest value per key is what counts (changelog, views).
+    pub fn compacted(name: &'a str, partitions: i32) -> Self {
+        TopicSpec {
+            name,
+            partitions,
+            compacted: true,
+        }
+    }
+}
+
+/// Creates the topics that do not exist (best effort: a broker that auto-creates
+/// topics or forbids creation is fine).
 pub fn ensure_topic(
     brokers: &str,
     options: &[(String, String)],
-    topic: &str,
-    partitions: i32,
+    topics: &[TopicSpec<'_>],
     timeout: Duration,
 ) {
     let admin: AdminClient<DefaultClientContext> =
@@ -45,15 +70,25 @@ pub fn ensure_topic(
         .enable_all()
         .build();
     let Ok(rt) = rt else { return };
-    let new = NewTopic::new(topic, partitions, TopicReplication::Fixed(1));
+    let new: Vec<NewTopic<'_>> = topics
+        .iter()
+        .map(|t| {
+            let n = NewTopic::new(t.name, t.partitions, TopicReplication::Fixed(1));
+            if t.compacted {
+                n.set("cleanup.policy", "compact")
+            } else {
+                n
+            }
+        })
+        .collect();
     let opts = AdminOptions::new()
         .operation_timeout(Some(timeout))
         .request_timeout(Some(timeout));
-    match rt.block_on(admin.create_topics([&new], &opts)) {
+    match rt.block_on(admin.create_topics(&new, &opts)) {
         Ok(results) => {
             for r in results {
                 match r {
-                    Ok(t) => tracing::info!(topic = %t, partitions, "topic created"),
+                    Ok(t) => tracing::info!(topic = %t, "topic created"),
                     Err((t, RDKafkaErrorCode::TopicAlreadyExists)) => {
                         tracing::debug!(topic = %t, "topic exists")
                     }
@@ -63,7 +98,7 @@ pub fn ensure_topic(
                 }
             }
         }
-        Err(e) => tracing::warn!(error = %e, "cannot create topic"),
+        Err(e) => tracing::warn!(error = %e, "cannot create topics"),
     }
 }
 
@@ -86,7 +121,12 @@ pub fn produce(
     if partitions < 1 {
         bail!("--partitions: must be at least 1");
     }
-    ensure_topic(brokers, options, topic, partitions, Duration::from_secs(10));
+    ensure_topic(
+        brokers,
+        options,
+        &[TopicSpec::plain(topic, partitions)],
+        Duration::from_secs(10),
+    );
     let mut cfg = client_config(brokers, false, options);
     cfg.set("linger.ms", "5")
         .set("enable.idempotence", "true")

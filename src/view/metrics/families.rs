@@ -1,62 +1,266 @@
-//! The metric families the engine collector renders: names, help, labels, types
-//! (`shared/spec/metrics.md`, plus `hotline_unit_late_extensions`).
+//! The metric families the engine collector renders (`shared/spec/metrics.md`, plus
+//! `hotline_unit_late_extensions`): built once from the indicator tables, each family a
+//! typed handle the collector fills by position — nothing is looked up by name while a
+//! scrape runs.
 
-use prometheus::proto::MetricType;
-
-/// Families this collector renders: (name, help, labels, type).
-pub(super) const FAMILIES: &[(&str, &str, &[&str], MetricType)] = {
-    use MetricType::{COUNTER as C, GAUGE as G, HISTOGRAM as H};
-    const U: &[&str] = &["center", "unit", "month"];
-    const UR: &[&str] = &["center", "unit", "month", "result"];
-    const UQ: &[&str] = &["center", "unit", "month", "quantile"];
-    const L: &[&str] = &["center", "unit"];
-    const M: &[&str] = &["center", "month"];
-    &[
-        ("hotline_unit_orders_assigned", "Orders assigned to the unit and not returned by it (工单量), by cohort month.", U, G),
-        ("hotline_unit_orders_completed", "Assigned orders the unit completed (办结量).", U, G),
-        ("hotline_unit_orders_completed_on_time", "Orders completed at or before the effective deadline (按时办结).", U, G),
-        ("hotline_unit_orders_overdue", "Assignments that missed their effective deadline (超期工单).", U, G),
-        ("hotline_unit_orders_returned", "Orders the unit returned (退回), once per order.", U, G),
-        ("hotline_unit_orders_reopened", "Orders reopened at the unit (重办).", U, G),
-        ("hotline_unit_orders_first_time_resolved", "Completed orders never returned nor reopened (一次办结).", U, G),
-        ("hotline_unit_late_extensions", "Extensions requested after the deadline they would extend (not applied).", U, G),
-        ("hotline_unit_callbacks", "Valid callbacks rating the unit (回访), latest per order, by result.", UR, G),
-        ("hotline_unit_callbacks_resolved", "Valid callbacks where the citizen says the problem is solved (解决).", U, G),
-        ("hotline_unit_consultations", "Valid consultations naming the unit (咨询).", U, G),
-        ("hotline_unit_consultations_answered_directly", "Consultations naming the unit answered at the desk (即时办结).", U, G),
-        ("hotline_unit_completion_ratio", "completed / assigned (办结率).", U, G),
-        ("hotline_unit_on_time_ratio", "completed_on_time / completed (按时办结率).", U, G),
-        ("hotline_unit_satisfaction_ratio", "(satisfied + w x basically_satisfied) / valid callbacks (回访满意率).", U, G),
-        ("hotline_unit_resolution_ratio", "callbacks_resolved / valid callbacks (解决率).", U, G),
-        ("hotline_unit_first_time_resolution_ratio", "first_time_resolved / completed (一次办结率).", U, G),
-        ("hotline_unit_return_ratio", "returned / (assigned + returned) (回退率).", U, G),
-        ("hotline_unit_instant_resolution_ratio", "consultations answered directly / consultations (即时办结率).", U, G),
-        ("hotline_unit_assessed", "1 if the unit has enough assigned orders to be assessed this month (纳入考核), else 0.", U, G),
-        ("hotline_unit_score", "Composite monthly score 0-100 (hotline-pulse's own default weights, configurable).", U, G),
-        ("hotline_unit_handling_duration_seconds", "Handling time from the dispatch that opened the assignment to its completion (办理时长).", U, H),
-        ("hotline_unit_handling_duration_quantile_seconds", "Handling-time quantiles from an HDR histogram.", UQ, G),
-        ("hotline_unit_orders_open", "Orders open at the unit now.", L, G),
-        ("hotline_unit_orders_open_overdue", "Open orders past their deadline now.", L, G),
-        ("hotline_unit_orders_due_soon", "Open orders whose deadline is within the warning window.", L, G),
-        ("hotline_records", "Records taken in (受理), by channel, purpose and disposition.", &["center", "month", "channel", "purpose", "disposition"], G),
-        ("hotline_records_by_category", "Valid records by appeal category (诉求分类).", &["center", "month", "category"], G),
-        ("hotline_orders_dispatched", "Orders dispatched to a unit (转派工单).", M, G),
-        ("hotline_orders_completed", "Dispatched orders whose every held assignment is completed (已办结).", M, G),
-        ("hotline_orders_overdue", "Orders with an overdue assignment, by the purpose of their record (逾期).", &["center", "month", "purpose"], G),
-        ("hotline_orders_first_time_resolved", "Completed orders never returned nor reopened (一次办结).", M, G),
-        ("hotline_callbacks", "Orders with a valid callback, by the latest result (回访).", &["center", "month", "result"], G),
-        ("hotline_completion_ratio", "Centre completed / dispatched (办结率).", M, G),
-        ("hotline_satisfaction_ratio", "Centre callback satisfaction (回访满意率).", M, G),
-        ("hotline_first_time_resolution_ratio", "Centre first-time resolved / completed (一次办结率).", M, G),
-        ("hotline_instant_resolution_ratio", "Centre consultations answered at the desk / valid consultations (即时办结率).", M, G),
-        ("hotline_overdue_ratio", "Overdue orders / valid records, by purpose (逾期占比).", &["center", "month", "purpose"], G),
-        ("hotline_events_total", "Events applied, by type.", &["type"], C),
-        ("hotline_events_rejected_total", "Messages rejected as bad input, by reason.", &["reason"], C),
-        ("hotline_events_duplicate_total", "Events whose event_id was already applied to their order.", &[], C),
-        ("hotline_events_late_total", "Events dropped because their month left the retention window.", &[], C),
-        ("hotline_unknown_units_total", "Applied events naming a unit the unit registry does not know.", &[], C),
-        ("hotline_orders_tracked", "Orders held in memory.", &[], G),
-        ("hotline_watermark_timestamp_seconds", "Largest event time seen.", &[], G),
-        ("hotline_build_info", "Build information; always 1.", &["version"], G),
-    ]
+use prometheus::core::Desc;
+use prometheus::proto::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
+    Summary,
 };
+
+use crate::engine::{CentreCounts, Exposed, LiveCounts, UnitCounts};
+use crate::view::figures::UNIT_RATIOS;
+
+pub(super) const U: &[&str] = &["center", "unit", "month"];
+pub(super) const L: &[&str] = &["center", "unit"];
+pub(super) const M: &[&str] = &["center", "month"];
+
+/// One family's description.
+#[derive(Debug, Clone)]
+pub(super) struct Spec {
+    pub name: &'static str,
+    pub help: &'static str,
+    /// Label names; a table family's distinguishing label (e.g. `result`) comes last.
+    pub labels: Vec<&'static str>,
+    pub kind: MetricType,
+}
+
+/// A table's fields grouped into families: `field_family[i]` is the family (index into
+/// the specs) of field `i`, `None` for fields not exposed.
+pub(super) struct Table {
+    pub field_family: Vec<Option<usize>>,
+}
+
+fn table(specs: &mut Vec<Spec>, fields: &[Exposed], labels: &'static [&'static str]) -> Table {
+    let mut field_family = Vec::with_capacity(fields.len());
+    for f in fields {
+        if f.family.is_empty() {
+            field_family.push(None);
+            continue;
+        }
+        let i = match specs.iter().position(|s| s.name == f.family) {
+            Some(i) => i,
+            None => {
+                let mut l = labels.to_vec();
+                if let Some((name, _)) = f.label {
+                    l.push(name);
+                }
+                specs.push(Spec {
+                    name: f.family,
+                    help: f.help,
+                    labels: l,
+                    kind: MetricType::GAUGE,
+                });
+                specs.len() - 1
+            }
+        };
+        field_family.push(Some(i));
+    }
+    Table { field_family }
+}
+
+/// Every family, with the positions the collector fills.
+pub(super) struct Layout {
+    pub specs: Vec<Spec>,
+    pub unit: Table,
+    pub unit_ratios: Vec<usize>,
+    pub assessed: usize,
+    pub score: usize,
+    pub handling: usize,
+    pub handling_quantiles: usize,
+    pub live: Table,
+    pub centre: Table,
+    pub records: usize,
+    pub records_by_category: usize,
+    pub orders_overdue: usize,
+    pub completion_ratio: usize,
+    pub satisfaction_ratio: usize,
+    pub first_time_resolution_ratio: usize,
+    pub instant_resolution_ratio: usize,
+    pub overdue_ratio: usize,
+    pub unsatisfied_by_topic: usize,
+    pub events: usize,
+    pub rejected: usize,
+    pub duplicates: usize,
+    pub late: usize,
+    pub unknown_units: usize,
+    pub orders_tracked: usize,
+    pub watermark: usize,
+}
+
+fn push(
+    specs: &mut Vec<Spec>,
+    name: &'static str,
+    help: &'static str,
+    labels: &[&'static str],
+    kind: MetricType,
+) -> usize {
+    specs.push(Spec {
+        name,
+        help,
+        labels: labels.to_vec(),
+        kind,
+    });
+    specs.len() - 1
+}
+
+impl Layout {
+    pub fn new() -> Self {
+        use MetricType::{COUNTER as C, GAUGE as G, HISTOGRAM as H, SUMMARY as S};
+        let mut specs = Vec::new();
+        let unit_fields: Vec<Exposed> = UnitCounts::FIELDS.iter().map(|x| x.0).collect();
+        let unit = table(&mut specs, &unit_fields, U);
+        let unit_ratios = UNIT_RATIOS
+            .iter()
+            .map(|r| push(&mut specs, r.family, r.help, U, G))
+            .collect();
+        let s = &mut specs;
+        let assessed = push(s, "hotline_unit_assessed", "1 if the unit has enough assigned orders to be assessed this month (纳入考核), else 0. Decided from the whole consumer group's counts.", U, G);
+        let score = push(s, "hotline_unit_score", "Composite monthly score 0-100 (hotline-pulse's own default weights, configurable), from the whole consumer group's counts.", U, G);
+        let handling = push(s, "hotline_unit_handling_duration_seconds", "Handling time from the dispatch that opened the assignment to its completion (办理时长).", U, H);
+        let handling_quantiles = push(s, "hotline_unit_handling_duration_quantile_seconds", "Handling-time quantiles (办理时长), from a sparse log-linear histogram (1/128 precision).", U, S);
+        let live_fields: Vec<Exposed> = LiveCounts::FIELDS.iter().map(|x| x.0).collect();
+        let live = table(&mut specs, &live_fields, L);
+        let centre_fields: Vec<Exposed> = CentreCounts::FIELDS.iter().map(|x| x.0).collect();
+        let centre = table(&mut specs, &centre_fields, M);
+        let s = &mut specs;
+        Layout {
+            unit,
+            unit_ratios,
+            assessed,
+            score,
+            handling,
+            handling_quantiles,
+            live,
+            centre,
+            records: push(s, "hotline_records", "Records taken in (受理), by channel, purpose and disposition.", &["center", "month", "channel", "purpose", "disposition"], G),
+            records_by_category: push(s, "hotline_records_by_category", "Valid records by appeal category (诉求分类).", &["center", "month", "category"], G),
+            orders_overdue: push(s, "hotline_orders_overdue", "Orders with an overdue assignment, by the purpose of their record (逾期).", &["center", "month", "purpose"], G),
+            completion_ratio: push(s, "hotline_completion_ratio", "Centre completed / dispatched (办结率).", M, G),
+            satisfaction_ratio: push(s, "hotline_satisfaction_ratio", "Centre callback satisfaction (回访满意率).", M, G),
+            first_time_resolution_ratio: push(s, "hotline_first_time_resolution_ratio", "Centre first-time resolved / completed (一次办结率).", M, G),
+            instant_resolution_ratio: push(s, "hotline_instant_resolution_ratio", "Centre consultations answered at the desk / valid consultations (即时办结率).", M, G),
+            overdue_ratio: push(s, "hotline_overdue_ratio", "Overdue orders / valid records, by purpose (逾期占比).", &["center", "month", "purpose"], G),
+            unsatisfied_by_topic: push(s, "hotline_callbacks_unsatisfied_by_topic", "Orders whose latest callback is unsatisfied, by problem (topic, else category; 不满意问题).", &["center", "month", "topic"], G),
+            events: push(s, "hotline_events_total", "Events applied, by type.", &["type"], C),
+            rejected: push(s, "hotline_events_rejected_total", "Messages rejected as bad input, by reason.", &["reason"], C),
+            duplicates: push(s, "hotline_events_duplicate_total", "Events whose event_id was already applied to their order.", &[], C),
+            late: push(s, "hotline_events_late_total", "Events dropped because their month left the retention window.", &[], C),
+            unknown_units: push(s, "hotline_unknown_units_total", "Applied events naming a unit the unit registry does not know.", &[], C),
+            orders_tracked: push(s, "hotline_orders_tracked", "Orders held in memory by this instance.", &[], G),
+            watermark: push(s, "hotline_watermark_timestamp_seconds", "Largest event time seen.", &[], G),
+            specs,
+        }
+    }
+
+    pub fn descs(&self) -> Vec<Desc> {
+        self.specs
+            .iter()
+            .filter_map(|s| {
+                Desc::new(
+                    s.name.to_owned(),
+                    s.help.to_owned(),
+                    s.labels.iter().map(|l| (*l).to_owned()).collect(),
+                    Default::default(),
+                )
+                .ok()
+            })
+            .collect()
+    }
+}
+
+/// The samples of one family being collected.
+pub(super) struct Family {
+    pub mf: MetricFamily,
+    labels: Vec<&'static str>,
+}
+
+impl Family {
+    pub fn new(spec: &Spec) -> Self {
+        let mut mf = MetricFamily::default();
+        mf.set_name(spec.name.to_owned());
+        mf.set_help(spec.help.to_owned());
+        mf.set_field_type(spec.kind);
+        Family {
+            mf,
+            labels: spec.labels.clone(),
+        }
+    }
+
+    fn metric(&self, values: &[&str]) -> Metric {
+        let mut m = Metric::default();
+        m.set_label(
+            self.labels
+                .iter()
+                .zip(values)
+                .map(|(n, v)| {
+                    let mut l = LabelPair::default();
+                    l.set_name((*n).to_owned());
+                    l.set_value((*v).to_owned());
+                    l
+                })
+                .collect(),
+        );
+        m
+    }
+
+    pub fn gauge(&mut self, values: &[&str], v: f64) {
+        let mut m = self.metric(values);
+        let mut g = Gauge::default();
+        g.set_value(v);
+        m.set_gauge(g);
+        self.mf.mut_metric().push(m);
+    }
+
+    pub fn counter(&mut self, values: &[&str], v: f64) {
+        let mut m = self.metric(values);
+        let mut c = Counter::default();
+        c.set_value(v);
+        m.set_counter(c);
+        self.mf.mut_metric().push(m);
+    }
+
+    /// A histogram from per-bucket (not cumulative) counts.
+    pub fn histogram(&mut self, values: &[&str], bounds: &[u64], counts: &[i64], n: i64, sum: f64) {
+        let mut m = self.metric(values);
+        let mut h = Histogram::default();
+        let mut cumulative = 0i64;
+        let buckets = bounds
+            .iter()
+            .zip(counts)
+            .map(|(&ub, &c)| {
+                cumulative += c;
+                let mut b = Bucket::default();
+                b.set_upper_bound(ub as f64);
+                b.set_cumulative_count(cumulative.max(0) as u64);
+                b
+            })
+            .collect();
+        h.set_bucket(buckets);
+        h.set_sample_count(n.max(0) as u64);
+        h.set_sample_sum(sum);
+        m.set_histogram(h);
+        self.mf.mut_metric().push(m);
+    }
+
+    pub fn summary(&mut self, values: &[&str], quantiles: &[(f64, f64)], n: i64, sum: f64) {
+        let mut m = self.metric(values);
+        let mut s = Summary::default();
+        s.set_quantile(
+            quantiles
+                .iter()
+                .map(|&(q, v)| {
+                    let mut x = Quantile::default();
+                    x.set_quantile(q);
+                    x.set_value(v);
+                    x
+                })
+                .collect(),
+        );
+        s.set_sample_count(n.max(0) as u64);
+        s.set_sample_sum(sum);
+        m.set_summary(s);
+        self.mf.mut_metric().push(m);
+    }
+}

@@ -1,106 +1,103 @@
-//! The Prometheus collector: renders the engine's figures at scrape time, so nothing
-//! is mirrored by hand into a second copy of the state.
+//! The Prometheus collector: renders the engine's figures at scrape time from the
+//! published snapshots, so nothing is mirrored by hand into a second copy of the state.
+//!
+//! Counts are this instance's partitions only (`Scope::Local`), so that Prometheus sums
+//! over instances are exact; assessment and score are decided on the whole consumer
+//! group's counts (`Scope::Group`), so every instance exports the same value. Unit
+//! labels are capped here, at exposure: past the cap a month's smallest units are summed
+//! under 其他单位 (the state keeps every name).
 
+mod families;
+
+use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use prometheus::core::{Collector, Desc};
-use prometheus::proto::{Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily};
+use prometheus::proto::MetricFamily;
 
-mod families;
-
-use self::families::FAMILIES;
-use super::aggregate::{aggregate, Filter};
+use self::families::{Family, Layout};
+use super::aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
+use super::board::{Board, Scope};
 use super::centre::centre_figures;
-use super::figures::unit_figures;
+use super::figures::{score, Ratios, UNIT_RATIOS};
 use crate::config::Assessment;
-use crate::engine::{LiveKey, Shared, HANDLING_BUCKETS_SECS};
-use crate::event::{Channel, Disposition, EventType, Purpose, RejectReason, Satisfaction};
+use crate::engine::{CentreCounts, Dim, LiveCounts, Shared, UnitCounts, HANDLING_BUCKETS_SECS};
+use crate::event::{Channel, Disposition, EventType, Purpose, RejectReason};
+use crate::units::OTHER_UNITS;
+
+/// Handling-time quantiles exposed in the summary.
+const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
+
+/// Overflow label of topics past the topic cap.
+const OTHER_TOPICS: &str = "其他话题";
 
 /// Renders every engine-derived metric.
 pub struct EngineCollector {
+    board: Arc<Board>,
     shared: Arc<Shared>,
     assessment: Arc<Assessment>,
+    layout: Layout,
     descs: Vec<Desc>,
 }
 
 impl EngineCollector {
-    pub fn new(shared: Arc<Shared>, assessment: Arc<Assessment>) -> Self {
-        let descs = FAMILIES
-            .iter()
-            .map(|(name, help, labels, _)| {
-                Desc::new(
-                    (*name).to_owned(),
-                    (*help).to_owned(),
-                    labels.iter().map(|l| (*l).to_owned()).collect(),
-                    Default::default(),
-                )
-                .expect("static metric descriptions are valid")
-            })
-            .collect();
+    pub fn new(board: Arc<Board>, shared: Arc<Shared>, assessment: Arc<Assessment>) -> Self {
+        let layout = Layout::new();
+        let descs = layout.descs();
         EngineCollector {
+            board,
             shared,
             assessment,
+            layout,
             descs,
         }
     }
 }
 
-/// Collects the samples of one family.
-struct Family {
-    mf: MetricFamily,
-    labels: &'static [&'static str],
+/// A month's units with the exposure cap applied: the `cap - 1` largest by assigned
+/// orders (then name) and 其他单位 for the rest.
+fn capped(units: &BTreeMap<String, UnitSum>, cap: usize) -> Vec<(&str, UnitSum)> {
+    let mut v: Vec<(&str, &UnitSum)> = units.iter().map(|(n, u)| (n.as_str(), u)).collect();
+    if v.len() <= cap {
+        return v.into_iter().map(|(n, u)| (n, u.clone())).collect();
+    }
+    v.sort_by(|a, b| {
+        b.1.counts
+            .assigned
+            .cmp(&a.1.counts.assigned)
+            .then_with(|| a.0.cmp(b.0))
+    });
+    let keep = cap.saturating_sub(1);
+    let mut other = UnitSum::default();
+    for (_, u) in &v[keep..] {
+        other.counts.add(&u.counts, 1);
+        other.handling.merge(&u.handling);
+    }
+    let mut out: Vec<(&str, UnitSum)> = v[..keep].iter().map(|(n, u)| (*n, (*u).clone())).collect();
+    out.push((OTHER_UNITS, other));
+    out
 }
 
-impl Family {
-    fn new(i: usize) -> Self {
-        let (name, help, labels, kind) = FAMILIES[i];
-        let mut mf = MetricFamily::default();
-        mf.set_name(name.to_owned());
-        mf.set_help(help.to_owned());
-        mf.set_field_type(kind);
-        Family { mf, labels }
+/// Labelled counts with a cap: the largest `cap - 1` and `other` for the rest.
+fn capped_counts<'a>(
+    counts: impl Iterator<Item = (&'a str, i64)>,
+    cap: usize,
+    other: &'a str,
+) -> Vec<(&'a str, i64)> {
+    let mut v: Vec<(&str, i64)> = counts.collect();
+    if v.len() <= cap {
+        return v;
     }
-
-    fn metric(&self, values: &[&str]) -> Metric {
-        let mut m = Metric::default();
-        m.set_label(
-            self.labels
-                .iter()
-                .zip(values)
-                .map(|(n, v)| {
-                    let mut l = LabelPair::default();
-                    l.set_name((*n).to_owned());
-                    l.set_value((*v).to_owned());
-                    l
-                })
-                .collect(),
-        );
-        m
+    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let keep = cap.saturating_sub(1);
+    let rest: i64 = v[keep..].iter().map(|x| x.1).sum();
+    v.truncate(keep);
+    match v.iter_mut().find(|x| x.0 == other) {
+        Some(x) => x.1 += rest,
+        None => v.push((other, rest)),
     }
-
-    fn gauge(&mut self, values: &[&str], v: f64) {
-        let mut m = self.metric(values);
-        let mut g = Gauge::default();
-        g.set_value(v);
-        m.set_gauge(g);
-        self.mf.mut_metric().push(m);
-    }
-
-    fn counter(&mut self, values: &[&str], v: f64) {
-        let mut m = self.metric(values);
-        let mut c = Counter::default();
-        c.set_value(v);
-        m.set_counter(c);
-        self.mf.mut_metric().push(m);
-    }
-}
-
-fn index(name: &str) -> usize {
-    FAMILIES
-        .iter()
-        .position(|f| f.0 == name)
-        .expect("family is declared")
+    v
 }
 
 impl Collector for EngineCollector {
@@ -109,273 +106,53 @@ impl Collector for EngineCollector {
     }
 
     fn collect(&self) -> Vec<MetricFamily> {
-        let shared = &*self.shared;
+        let layout = &self.layout;
         let a = &*self.assessment;
-        let mut fams: Vec<Family> = (0..FAMILIES.len()).map(Family::new).collect();
-        let agg = aggregate(
-            shared,
-            Filter {
-                quantiles: true,
-                ..Filter::default()
-            },
-        );
-        for (k, s) in &agg.units {
-            let center = shared.centers.name(k.center);
-            let unit = shared.units.name(k.unit);
-            let month = k.month.to_string();
-            let l: [&str; 3] = [&center, &unit, &month];
-            let f = unit_figures(unit.to_string(), s, Default::default(), a);
-            put(
-                &mut fams,
-                "hotline_unit_orders_assigned",
-                &l,
-                f.assigned as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_completed",
-                &l,
-                f.completed as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_completed_on_time",
-                &l,
-                f.completed_on_time as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_overdue",
-                &l,
-                f.overdue as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_returned",
-                &l,
-                f.returned as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_reopened",
-                &l,
-                f.reopened as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_orders_first_time_resolved",
-                &l,
-                f.first_time_resolved as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_late_extensions",
-                &l,
-                f.late_extensions as f64,
-            );
-            for s in Satisfaction::ALL {
-                let n = s_count(&f.callbacks, *s);
-                put(
-                    &mut fams,
-                    "hotline_unit_callbacks",
-                    &[&center, &unit, &month, s.as_str()],
-                    n as f64,
-                );
-            }
-            put(
-                &mut fams,
-                "hotline_unit_callbacks_resolved",
-                &l,
-                f.callbacks.resolved as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_consultations",
-                &l,
-                f.consultations as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_unit_consultations_answered_directly",
-                &l,
-                f.consultations_answered_directly as f64,
-            );
-            let r = &f.ratios;
-            for (name, v) in [
-                ("hotline_unit_completion_ratio", r.completion),
-                ("hotline_unit_on_time_ratio", r.on_time),
-                ("hotline_unit_satisfaction_ratio", r.satisfaction),
-                ("hotline_unit_resolution_ratio", r.resolution),
-                (
-                    "hotline_unit_first_time_resolution_ratio",
-                    r.first_time_resolution,
-                ),
-                ("hotline_unit_return_ratio", r.return_),
-                (
-                    "hotline_unit_instant_resolution_ratio",
-                    r.instant_resolution,
-                ),
-                ("hotline_unit_score", f.score),
-            ] {
-                if let Some(v) = v {
-                    put(&mut fams, name, &l, v);
-                }
-            }
-            put(
-                &mut fams,
-                "hotline_unit_assessed",
-                &l,
-                if f.assessed { 1.0 } else { 0.0 },
-            );
-            for (q, v) in [
-                ("0.5", f.handling_time.p50_seconds),
-                ("0.9", f.handling_time.p90_seconds),
-                ("0.99", f.handling_time.p99_seconds),
-            ] {
-                if let Some(v) = v {
-                    put(
-                        &mut fams,
-                        "hotline_unit_handling_duration_quantile_seconds",
-                        &[&center, &unit, &month, q],
-                        v as f64,
-                    );
-                }
-            }
-            let fam = &mut fams[index("hotline_unit_handling_duration_seconds")];
-            let mut m = fam.metric(&l);
-            let mut h = Histogram::default();
-            let mut cumulative = 0i64;
-            let mut buckets = Vec::with_capacity(HANDLING_BUCKETS_SECS.len());
-            for (i, &ub) in HANDLING_BUCKETS_SECS.iter().enumerate() {
-                cumulative += s.handling_buckets[i];
-                let mut b = Bucket::default();
-                b.set_upper_bound(ub as f64);
-                b.set_cumulative_count(cumulative.max(0) as u64);
-                buckets.push(b);
-            }
-            h.set_bucket(buckets);
-            h.set_sample_count(s.handling_count.max(0) as u64);
-            h.set_sample_sum(s.handling_sum_ms as f64 / 1000.0);
-            m.set_histogram(h);
-            fam.mf.mut_metric().push(m);
-        }
-        for (LiveKey { center, unit }, s) in &agg.live {
-            let center = shared.centers.name(*center);
-            let unit = shared.units.name(*unit);
-            let l: [&str; 2] = [&center, &unit];
-            fams[index("hotline_unit_orders_open")].gauge(&l, s.open as f64);
-            fams[index("hotline_unit_orders_open_overdue")].gauge(&l, s.open_overdue as f64);
-            fams[index("hotline_unit_orders_due_soon")].gauge(&l, s.due_soon as f64);
-        }
-        for (k, s) in &agg.centre {
-            let center = shared.centers.name(k.center);
-            let month = k.month.to_string();
-            let l: [&str; 2] = [&center, &month];
-            for &c in Channel::ALL {
-                for &p in Purpose::ALL {
-                    for &d in Disposition::ALL {
-                        let n = s.record(c, p, d);
-                        if n != 0 {
-                            fams[index("hotline_records")].gauge(
-                                &[&center, &month, c.as_str(), p.as_str(), d.as_str()],
-                                n as f64,
-                            );
-                        }
+        let config = &self.shared.config;
+        let mut fams: Vec<Family> = layout.specs.iter().map(Family::new).collect();
+        let local = aggregate(&self.board.snapshots(Scope::Local), &Filter::default());
+        let group_owned;
+        let group: &Aggregate =
+            if self.board.entries(Scope::Group).len() > self.board.entries(Scope::Local).len() {
+                group_owned = aggregate(&self.board.snapshots(Scope::Group), &Filter::default());
+                &group_owned
+            } else {
+                &local
+            };
+        let w = a.basically_satisfied_weight;
+        for ((center, month), sum) in &local.months {
+            let month_s = month.to_string();
+            let group_month = group.month(center, *month);
+            for (unit, u) in capped(&sum.units, config.unit_label_cap) {
+                let l: [&str; 3] = [center, unit, &month_s];
+                self.unit(&mut fams, &l, &u);
+                let c = &u.counts;
+                for (def, &fam) in UNIT_RATIOS.iter().zip(&layout.unit_ratios) {
+                    if let Some(v) = (def.of)(c, w) {
+                        fams[fam].gauge(&l, v);
                     }
                 }
-            }
-            for (&cat, &n) in &s.categories {
-                if n != 0 {
-                    let name = shared.categories.name(cat);
-                    fams[index("hotline_records_by_category")]
-                        .gauge(&[&center, &month, &name], n as f64);
+                if unit == OTHER_UNITS && !sum.units.contains_key(OTHER_UNITS) {
+                    continue;
                 }
-            }
-            let f = centre_figures(shared, *k, s, shared.watermark.load(Relaxed), a);
-            put(
-                &mut fams,
-                "hotline_orders_dispatched",
-                &l,
-                f.dispatched as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_orders_completed",
-                &l,
-                f.completed as f64,
-            );
-            put(
-                &mut fams,
-                "hotline_orders_first_time_resolved",
-                &l,
-                f.first_time_resolved as f64,
-            );
-            for sat in Satisfaction::ALL {
-                put(
-                    &mut fams,
-                    "hotline_callbacks",
-                    &[&center, &month, sat.as_str()],
-                    s_count(&f.callbacks, *sat) as f64,
+                // Assessment and score: the whole group's counts of this unit.
+                let whole = group_month
+                    .and_then(|g| g.units.get(unit))
+                    .map_or(*c, |g| g.counts);
+                fams[layout.assessed].gauge(
+                    &l,
+                    f64::from(u8::from(whole.assigned >= a.min_assigned as i64)),
                 );
-            }
-            for o in &f.overdue_by_purpose {
-                put(
-                    &mut fams,
-                    "hotline_orders_overdue",
-                    &[&center, &month, &o.purpose],
-                    o.overdue as f64,
-                );
-                if let Some(r) = o.ratio {
-                    put(
-                        &mut fams,
-                        "hotline_overdue_ratio",
-                        &[&center, &month, &o.purpose],
-                        r,
-                    );
+                if let Some(s) = score(&Ratios::of(&whole, w), a) {
+                    fams[layout.score].gauge(&l, s);
                 }
             }
-            for (name, v) in [
-                ("hotline_completion_ratio", f.completion_ratio),
-                ("hotline_satisfaction_ratio", f.satisfaction_ratio),
-                (
-                    "hotline_first_time_resolution_ratio",
-                    f.first_time_resolution_ratio,
-                ),
-                (
-                    "hotline_instant_resolution_ratio",
-                    f.instant_resolution_ratio,
-                ),
-            ] {
-                if let Some(v) = v {
-                    put(&mut fams, name, &l, v);
-                }
-            }
+            self.centre(&mut fams, center, &month_s, sum, *month);
         }
-        let st = &shared.stats;
-        for t in EventType::ALL {
-            fams[index("hotline_events_total")]
-                .counter(&[t.as_str()], st.applied[t as usize].load(Relaxed) as f64);
+        for ((center, unit), live) in &local.live {
+            self.live(&mut fams, center, unit, live);
         }
-        for (i, r) in RejectReason::ALL.iter().enumerate() {
-            fams[index("hotline_events_rejected_total")]
-                .counter(&[r.code()], st.rejected[i].load(Relaxed) as f64);
-        }
-        fams[index("hotline_events_duplicate_total")]
-            .counter(&[], st.duplicates.load(Relaxed) as f64);
-        fams[index("hotline_events_late_total")].counter(&[], st.late.load(Relaxed) as f64);
-        fams[index("hotline_unknown_units_total")]
-            .counter(&[], st.unknown_units.load(Relaxed) as f64);
-        let tracked: i64 = shared
-            .views()
-            .iter()
-            .map(|v| v.orders_tracked.load(Relaxed))
-            .sum();
-        fams[index("hotline_orders_tracked")].gauge(&[], tracked as f64);
-        let wm = shared.watermark.load(Relaxed);
-        if wm != i64::MIN {
-            fams[index("hotline_watermark_timestamp_seconds")].gauge(&[], wm as f64 / 1000.0);
-        }
-        fams[index("hotline_build_info")].gauge(&[env!("CARGO_PKG_VERSION")], 1.0);
+        self.pipeline(&mut fams);
         fams.into_iter()
             .map(|f| f.mf)
             .filter(|mf| !mf.get_metric().is_empty())
@@ -383,14 +160,136 @@ impl Collector for EngineCollector {
     }
 }
 
-fn put(fams: &mut [Family], name: &str, values: &[&str], v: f64) {
-    fams[index(name)].gauge(values, v);
-}
+impl EngineCollector {
+    fn unit(&self, fams: &mut [Family], l: &[&str; 3], u: &UnitSum) {
+        let layout = &self.layout;
+        for ((exposed, get), fam) in UnitCounts::FIELDS.iter().zip(&layout.unit.field_family) {
+            let Some(fam) = *fam else { continue };
+            let v = get(&u.counts) as f64;
+            match exposed.label {
+                Some((_, value)) => fams[fam].gauge(&[l[0], l[1], l[2], value], v),
+                None => fams[fam].gauge(l, v),
+            }
+        }
+        let h = &u.handling;
+        fams[layout.handling].histogram(
+            l,
+            &HANDLING_BUCKETS_SECS,
+            &h.buckets,
+            h.count,
+            h.sum_ms as f64 / 1000.0,
+        );
+        if h.count > 0 {
+            let q: Vec<(f64, f64)> = QUANTILES
+                .iter()
+                .filter_map(|&q| h.quantile(q).map(|v| (q, v as f64)))
+                .collect();
+            fams[layout.handling_quantiles].summary(l, &q, h.count, h.sum_ms as f64 / 1000.0);
+        }
+    }
 
-fn s_count(c: &super::figures::Callbacks, s: Satisfaction) -> i64 {
-    match s {
-        Satisfaction::Satisfied => c.satisfied,
-        Satisfaction::BasicallySatisfied => c.basically_satisfied,
-        Satisfaction::Unsatisfied => c.unsatisfied,
+    fn live(&self, fams: &mut [Family], center: &str, unit: &str, live: &LiveCounts) {
+        let l = [center, unit];
+        for ((_, get), fam) in LiveCounts::FIELDS
+            .iter()
+            .zip(&self.layout.live.field_family)
+        {
+            if let Some(fam) = *fam {
+                fams[fam].gauge(&l, get(live) as f64);
+            }
+        }
+    }
+
+    fn centre(
+        &self,
+        fams: &mut [Family],
+        center: &str,
+        month_s: &str,
+        sum: &MonthSum,
+        month: crate::event::Month,
+    ) {
+        let layout = &self.layout;
+        let config = &self.shared.config;
+        let l = [center, month_s];
+        for ((exposed, get), fam) in CentreCounts::FIELDS.iter().zip(&layout.centre.field_family) {
+            let Some(fam) = *fam else { continue };
+            let v = get(&sum.centre) as f64;
+            match exposed.label {
+                Some((_, value)) => fams[fam].gauge(&[center, month_s, value], v),
+                None => fams[fam].gauge(&l, v),
+            }
+        }
+        for &c in Channel::ALL {
+            for &p in Purpose::ALL {
+                for &d in Disposition::ALL {
+                    let n = sum.record(c, p, d);
+                    if n != 0 {
+                        fams[layout.records].gauge(
+                            &[center, month_s, c.as_str(), p.as_str(), d.as_str()],
+                            n as f64,
+                        );
+                    }
+                }
+            }
+        }
+        for (cat, n) in capped_counts(
+            sum.keyed(Dim::Category),
+            config.category_label_cap,
+            crate::engine::DEFAULT_CATEGORY,
+        ) {
+            fams[layout.records_by_category].gauge(&[center, month_s, cat], n as f64);
+        }
+        for (topic, n) in capped_counts(
+            sum.keyed(Dim::UnsatisfiedProblem),
+            config.topic_label_cap,
+            OTHER_TOPICS,
+        ) {
+            fams[layout.unsatisfied_by_topic].gauge(&[center, month_s, topic], n as f64);
+        }
+        let f = centre_figures(
+            sum,
+            config,
+            center,
+            month,
+            self.shared.watermark().unwrap_or_default(),
+            &self.assessment,
+        );
+        for o in &f.overdue_by_purpose {
+            fams[layout.orders_overdue].gauge(&[center, month_s, &o.purpose], o.overdue as f64);
+            if let Some(r) = o.ratio {
+                fams[layout.overdue_ratio].gauge(&[center, month_s, &o.purpose], r);
+            }
+        }
+        for (fam, v) in [
+            (layout.completion_ratio, f.completion_ratio),
+            (layout.satisfaction_ratio, f.satisfaction_ratio),
+            (
+                layout.first_time_resolution_ratio,
+                f.first_time_resolution_ratio,
+            ),
+            (layout.instant_resolution_ratio, f.instant_resolution_ratio),
+        ] {
+            if let Some(v) = v {
+                fams[fam].gauge(&l, v);
+            }
+        }
+    }
+
+    fn pipeline(&self, fams: &mut [Family]) {
+        let layout = &self.layout;
+        let st = &self.shared.stats;
+        for t in EventType::ALL {
+            fams[layout.events].counter(&[t.as_str()], st.applied[t as usize].load(Relaxed) as f64);
+        }
+        for r in RejectReason::ALL {
+            fams[layout.rejected].counter(&[r.code()], st.rejected[r.index()].load(Relaxed) as f64);
+        }
+        fams[layout.duplicates].counter(&[], st.duplicates.load(Relaxed) as f64);
+        fams[layout.late].counter(&[], st.late.load(Relaxed) as f64);
+        fams[layout.unknown_units].counter(&[], st.unknown_units.load(Relaxed) as f64);
+        fams[layout.orders_tracked].gauge(&[], self.board.orders_tracked() as f64);
+        if let Some(wm) = self.shared.watermark() {
+            fams[layout.watermark].gauge(&[], wm as f64 / 1000.0);
+        }
     }
 }

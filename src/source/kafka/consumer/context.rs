@@ -1,59 +1,116 @@
-//! The client contexts: librdkafka's callbacks (logs, errors, rebalances, dead-letter
-//! deliveries), which run on librdkafka's or the polling thread.
+//! The consumer's librdkafka callbacks. They only record what happened — rebalance
+//! events for the consumer loop to act on, lag from the statistics, errors counted
+//! and logged at a bounded rate — and never do I/O or take the partitions' state.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, RebalanceProtocol};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaError;
-use rdkafka::producer::{DeliveryResult, ProducerContext, ThreadedProducer};
+use rdkafka::statistics::Statistics;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::{ClientContext, TopicPartitionList};
 
-use super::state::{Owned, State};
-use crate::event::RejectReason;
 use crate::source::kafka::metrics::KafkaMetrics;
 
-/// Batches decoded by the polling thread and not yet applied by the apply thread.
-#[derive(Default)]
-pub struct InFlight(AtomicUsize);
+/// A rebalance event, for the consumer loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signal {
+    Assign {
+        partitions: Vec<i32>,
+        cooperative: bool,
+    },
+    Revoke {
+        partitions: Vec<i32>,
+        cooperative: bool,
+    },
+    /// The group protocol failed; the loop drops its assignment.
+    Error,
+}
 
-impl InFlight {
-    pub fn add(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
-    }
+/// Logs at most one line per `every` for one kind of trouble, with how many were
+/// suppressed (a broker outage must not flood the log).
+pub struct RateLimit {
+    every: Duration,
+    last: Mutex<Option<Instant>>,
+    suppressed: AtomicU64,
+}
 
-    pub fn done(&self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
-
-    /// Waits until every batch handed over has been applied.
-    pub fn drain(&self) {
-        while self.0.load(Ordering::SeqCst) > 0 {
-            std::thread::sleep(Duration::from_micros(200));
+impl RateLimit {
+    pub const fn new(every: Duration) -> Self {
+        RateLimit {
+            every,
+            last: Mutex::new(None),
+            suppressed: AtomicU64::new(0),
         }
+    }
+
+    /// `Some(suppressed since the last line)` when a line may be written now.
+    pub fn check(&self) -> Option<u64> {
+        let mut last = self.last.lock();
+        if last.is_some_and(|t| t.elapsed() < self.every) {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+        *last = Some(Instant::now());
+        Some(self.suppressed.swap(0, Ordering::Relaxed))
     }
 }
 
 pub struct Ctx {
-    pub state: Mutex<State>,
+    pub topic: String,
     pub metrics: Arc<KafkaMetrics>,
-    pub dlq: ThreadedProducer<DlqContext>,
-    pub in_flight: InFlight,
+    signals: Mutex<Vec<Signal>>,
+    lag: Mutex<BTreeMap<i32, i64>>,
+    log_limit: RateLimit,
+    error_limit: RateLimit,
+}
+
+impl Ctx {
+    pub fn new(topic: String, metrics: Arc<KafkaMetrics>) -> Self {
+        Ctx {
+            topic,
+            metrics,
+            signals: Mutex::new(Vec::new()),
+            lag: Mutex::new(BTreeMap::new()),
+            log_limit: RateLimit::new(Duration::from_secs(10)),
+            error_limit: RateLimit::new(Duration::from_secs(10)),
+        }
+    }
+
+    /// Rebalance events since the last call, in order.
+    pub fn take_signals(&self) -> Vec<Signal> {
+        std::mem::take(&mut *self.signals.lock())
+    }
+
+    /// The lag of each partition from the latest statistics.
+    pub fn lag(&self) -> BTreeMap<i32, i64> {
+        self.lag.lock().clone()
+    }
+
+    pub fn forget_lag(&self, partition: i32) {
+        self.lag.lock().remove(&partition);
+        let _ = self
+            .metrics
+            .lag
+            .remove_label_values(&[&self.topic, &partition.to_string()]);
+    }
 }
 
 impl ClientContext for Ctx {
-    /// librdkafka's own log lines (connection trouble, group protocol; more with
-    /// `--kafka-option debug=cgrp,...`) go to the service's structured log.
+    /// librdkafka's own log lines go to the service's structured log, warnings and
+    /// errors rate-limited.
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, fac: &str, log_message: &str) {
         use rdkafka::config::RDKafkaLogLevel as L;
         match level {
-            L::Emerg | L::Alert | L::Critical | L::Error => {
-                tracing::error!(target: "librdkafka", fac, "{log_message}")
+            L::Emerg | L::Alert | L::Critical | L::Error | L::Warning => {
+                if let Some(suppressed) = self.log_limit.check() {
+                    tracing::warn!(target: "librdkafka", fac, suppressed, "{log_message}");
+                }
             }
-            L::Warning => tracing::warn!(target: "librdkafka", fac, "{log_message}"),
             L::Notice | L::Info => tracing::info!(target: "librdkafka", fac, "{log_message}"),
             L::Debug => tracing::debug!(target: "librdkafka", fac, "{log_message}"),
         }
@@ -72,11 +129,44 @@ impl ClientContext for Ctx {
             .transient_errors
             .with_label_values(&[kind])
             .inc();
-        tracing::warn!(kind, error = %error, reason, "kafka client error");
+        if let Some(suppressed) = self.error_limit.check() {
+            tracing::warn!(kind, error = %error, reason, suppressed, "kafka client error (retrying)");
+        }
+    }
+
+    /// Lag per owned partition: high watermark minus the position handed to the
+    /// application (librdkafka's statistics, no RPC).
+    fn stats(&self, stats: Statistics) {
+        let Some(topic) = stats.topics.get(&self.topic) else {
+            return;
+        };
+        let mut lag = self.lag.lock();
+        for (p, s) in &topic.partitions {
+            if *p < 0 || s.hi_offset < 0 {
+                continue;
+            }
+            // Position: what was handed to the application, else the committed offset,
+            // else the partition's start (nothing read yet).
+            let position = [s.app_offset, s.committed_offset, s.lo_offset, 0]
+                .into_iter()
+                .find(|&o| o >= 0)
+                .unwrap_or(0);
+            let l = (s.hi_offset - position).max(0);
+            if lag.contains_key(p) || s.fetch_state == "active" {
+                lag.insert(*p, l);
+                self.metrics
+                    .lag
+                    .with_label_values(&[&self.topic, &p.to_string()])
+                    .set(l);
+            }
+        }
+        self.metrics.connected.set(1);
     }
 }
 
 impl ConsumerContext for Ctx {
+    /// Records the event; the consumer loop restores, flushes, commits and then calls
+    /// assign/unassign itself (librdkafka waits for that call).
     fn rebalance(
         &self,
         consumer: &BaseConsumer<Self>,
@@ -88,95 +178,22 @@ impl ConsumerContext for Ctx {
             consumer.rebalance_protocol(),
             RebalanceProtocol::Cooperative
         );
-        // Everything already handed to the apply thread lands before partitions move
-        // (and before taking the lock, which that thread needs).
-        self.in_flight.drain();
-        let mut st = self.state.lock();
-        st.rebalanced = true;
-        let topic = st.config.topic.clone();
         let partitions: Vec<i32> = tpl
-            .elements_for_topic(&topic)
+            .elements_for_topic(&self.topic)
             .iter()
             .map(|e| e.partition())
             .collect();
-        match err {
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
-                for p in partitions {
-                    let (partition, offset) = st.restore(p, &self.metrics);
-                    if let Err(e) = tpl.set_partition_offset(&topic, p, offset) {
-                        tracing::error!(partition = p, error = %e, "cannot set the start offset");
-                    }
-                    let checkpointed = match offset {
-                        Offset::Offset(o) => Some(o),
-                        _ => None,
-                    };
-                    st.owned.insert(p, Owned::new(partition, checkpointed));
-                }
-                let r = if cooperative {
-                    consumer.incremental_assign(tpl)
-                } else {
-                    consumer.assign(tpl)
-                };
-                if let Err(e) = r {
-                    tracing::error!(error = %e, "assign failed");
-                }
-                tracing::info!(partitions = ?st.owned.keys().collect::<Vec<_>>(), "partitions assigned");
-            }
-            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => {
-                // Save and commit what we have before another instance takes over.
-                st.checkpoint(
-                    consumer,
-                    &self.dlq,
-                    &self.metrics,
-                    &partitions,
-                    CommitMode::Sync,
-                );
-                for p in &partitions {
-                    st.owned.remove(p);
-                    let _ = self
-                        .metrics
-                        .lag
-                        .remove_label_values(&[&topic, &p.to_string()]);
-                }
-                let r = if cooperative {
-                    consumer.incremental_unassign(tpl)
-                } else {
-                    consumer.unassign()
-                };
-                if let Err(e) = r {
-                    tracing::error!(error = %e, "unassign failed");
-                }
-                tracing::info!(revoked = ?partitions, "partitions revoked");
-            }
-            other => {
-                tracing::error!(error = ?other, "rebalance error");
-                let _ = consumer.unassign();
-            }
-        }
-        self.metrics.partitions_owned.set(st.owned.len() as i64);
-    }
-}
-
-/// Counts dead-letter deliveries by reason (the opaque is the reason's index).
-pub struct DlqContext {
-    pub metrics: Arc<KafkaMetrics>,
-}
-
-impl ClientContext for DlqContext {}
-
-impl ProducerContext for DlqContext {
-    type DeliveryOpaque = usize;
-
-    fn delivery(&self, result: &DeliveryResult<'_>, reason: usize) {
-        let code = RejectReason::ALL
-            .get(reason)
-            .map_or("unknown", |r| r.code());
-        match result {
-            Ok(_) => self.metrics.dead_letter.with_label_values(&[code]).inc(),
-            Err((e, _)) => {
-                self.metrics.dead_letter_errors.inc();
-                tracing::error!(reason = code, error = %e, "dead-letter copy failed");
-            }
-        }
+        let signal = match err {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => Signal::Assign {
+                partitions,
+                cooperative,
+            },
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => Signal::Revoke {
+                partitions,
+                cooperative,
+            },
+            _ => Signal::Error,
+        };
+        self.signals.lock().push(signal);
     }
 }

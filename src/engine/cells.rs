@@ -1,0 +1,417 @@
+//! A partition's counters: plain integers owned by the partition's one writer, moved
+//! by the difference between an order's old and new contribution. Readers never see
+//! them: they read the published [`super::snapshot`]s.
+//!
+//! Cells hold a reference on every label of their key, and a cell that falls back to
+//! zero is removed, so that labels are freed with the last order that named them.
+
+use std::collections::HashMap;
+
+use rustc_hash::FxBuildHasher;
+use serde::{Deserialize, Serialize};
+
+use super::counts::{CentreCounts, LiveCounts, UnitCounts, HANDLING_BUCKETS_SECS};
+use super::derive::{Contribution, OverdueRow, Record, UnitContribution};
+use super::labels::{Interner, LabelId};
+use crate::event::{Channel, Disposition, Month, Purpose, Satisfaction};
+
+/// Records by channel × purpose × disposition.
+pub const RECORD_CELLS: usize = 8 * 6 * 3;
+
+pub fn record_index(c: Channel, p: Purpose, d: Disposition) -> usize {
+    (c.index() * 6 + p.index()) * 3 + d.index()
+}
+
+/// "No second key" in a keyed count.
+pub const NO_LABEL: LabelId = LabelId::MAX;
+
+/// The dimensions of the centre's keyed counts: one or two labels each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    /// Valid records by appeal category (诉求分类).
+    Category,
+    /// Valid records by hot topic.
+    Topic,
+    /// Orders whose latest callback is unsatisfied, by problem (topic, else category).
+    UnsatisfiedProblem,
+    /// The same by (problem, the unit rated).
+    UnsatisfiedProblemUnit,
+}
+
+/// One order's keyed counts: (dimension, label, second label or [`NO_LABEL`]).
+pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 4]>;
+
+/// Handling time of completed assignments: fixed buckets for Prometheus, and a sparse
+/// log-linear histogram (1/128 relative precision) for quantiles, which costs memory
+/// only for the values a cell has.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Handling {
+    pub buckets: [i64; 12],
+    pub count: i64,
+    pub sum_ms: i64,
+    /// (bucket key, count), sorted by key.
+    pub sparse: Vec<(u32, i64)>,
+}
+
+/// The sparse histogram's bucket of `secs`: exact below 256, else 8 significant bits.
+pub fn sparse_key(secs: u64) -> u32 {
+    if secs < 256 {
+        return secs as u32;
+    }
+    let e = 63 - secs.leading_zeros() - 7;
+    (e << 8) | (secs >> e) as u32
+}
+
+/// The smallest value of a sparse bucket.
+pub fn sparse_value(key: u32) -> u64 {
+    let e = key >> 8;
+    let m = u64::from(key & 0xff);
+    if e == 0 {
+        m
+    } else {
+        m << e
+    }
+}
+
+impl Handling {
+    pub fn record(&mut self, ms: i64, sign: i64) {
+        let ms = ms.max(0);
+        let secs = (ms / 1000) as u64;
+        if let Some(i) = HANDLING_BUCKETS_SECS.iter().position(|&b| secs <= b) {
+            self.buckets[i] += sign;
+        }
+        self.count += sign;
+        self.sum_ms += sign * ms;
+        self.add_sparse(sparse_key(secs), sign);
+    }
+
+    fn add_sparse(&mut self, key: u32, n: i64) {
+        match self.sparse.binary_search_by_key(&key, |&(k, _)| k) {
+            Ok(i) => {
+                self.sparse[i].1 += n;
+                if self.sparse[i].1 == 0 {
+                    self.sparse.remove(i);
+                }
+            }
+            Err(i) => self.sparse.insert(i, (key, n)),
+        }
+    }
+
+    /// Adds another histogram's counts.
+    pub fn merge(&mut self, other: &Handling) {
+        for i in 0..self.buckets.len() {
+            self.buckets[i] += other.buckets[i];
+        }
+        self.count += other.count;
+        self.sum_ms += other.sum_ms;
+        for &(k, n) in &other.sparse {
+            self.add_sparse(k, n);
+        }
+    }
+
+    /// The value at quantile `q` (seconds), from the sparse buckets.
+    pub fn quantile(&self, q: f64) -> Option<u64> {
+        let total: i64 = self.sparse.iter().map(|&(_, n)| n).sum();
+        if total <= 0 {
+            return None;
+        }
+        let rank = ((q * total as f64).ceil() as i64).clamp(1, total);
+        let mut seen = 0;
+        for &(k, n) in &self.sparse {
+            seen += n;
+            if seen >= rank {
+                return Some(sparse_value(k));
+            }
+        }
+        self.sparse.last().map(|&(k, _)| sparse_value(k))
+    }
+
+    pub fn is_zero(&self) -> bool {
+        self.count == 0 && self.sparse.is_empty() && self.buckets.iter().all(|&b| b == 0)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct UnitCell {
+    pub counts: UnitCounts,
+    pub handling: Handling,
+}
+
+/// Everything a partition counts for one centre's month.
+#[derive(Debug)]
+pub struct MonthCells {
+    pub centre: CentreCounts,
+    pub records: [i64; RECORD_CELLS],
+    /// Records by local day of the month (index 0 = the 1st).
+    pub daily: [i64; 31],
+    /// Overdue orders by the purpose of their record ([`Purpose::index`]).
+    pub overdue_by_purpose: [i64; 6],
+    pub keyed: HashMap<(Dim, LabelId, LabelId), i64, FxBuildHasher>,
+    pub units: HashMap<LabelId, UnitCell, FxBuildHasher>,
+    /// Overdue rows of the month's orders, by order slot.
+    pub overdue: HashMap<u32, OverdueRow, FxBuildHasher>,
+    /// Changed since the last snapshot.
+    pub dirty: bool,
+}
+
+impl Default for MonthCells {
+    fn default() -> Self {
+        MonthCells {
+            centre: CentreCounts::default(),
+            records: [0; RECORD_CELLS],
+            daily: [0; 31],
+            overdue_by_purpose: [0; 6],
+            keyed: HashMap::default(),
+            units: HashMap::default(),
+            overdue: HashMap::default(),
+            dirty: true,
+        }
+    }
+}
+
+/// All counters of one partition.
+#[derive(Default)]
+pub struct Cells {
+    pub months: HashMap<(LabelId, Month), MonthCells, FxBuildHasher>,
+    pub live: HashMap<(LabelId, LabelId), LiveCounts, FxBuildHasher>,
+    pub live_dirty: bool,
+}
+
+/// The problem an order is about in the analysis: its topic, else its category.
+pub fn problem(r: &Record) -> Option<LabelId> {
+    r.topic.or(r.category)
+}
+
+/// An order's keyed counts.
+pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
+    let mut k = Keyed::new();
+    if let Some(r) = &c.centre.record {
+        if r.disposition != Disposition::Invalid {
+            k.push((
+                Dim::Category,
+                r.category.unwrap_or(default_category),
+                NO_LABEL,
+            ));
+            if let Some(t) = r.topic {
+                k.push((Dim::Topic, t, NO_LABEL));
+            }
+        }
+        if c.centre.rating.map(|r| r.satisfaction) == Some(Satisfaction::Unsatisfied) {
+            let p = problem(r).unwrap_or(default_category);
+            k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
+            if let Some(u) = c.centre.rated_unit {
+                k.push((Dim::UnsatisfiedProblemUnit, p, u));
+            }
+        }
+    }
+    k
+}
+
+impl Cells {
+    /// Moves the counters from `old` to `new` (either may be empty) for an order of
+    /// `center`, touching only what changed.
+    pub fn update(
+        &mut self,
+        labels: &mut Interner,
+        center: LabelId,
+        default_category: LabelId,
+        old: &Contribution,
+        new: &Contribution,
+    ) {
+        if old.month != new.month {
+            self.whole(labels, center, default_category, old, -1);
+            self.whole(labels, center, default_category, new, 1);
+            return;
+        }
+        let Some(month) = new.month else { return };
+        if old.centre != new.centre {
+            let m = self.month(labels, center, month);
+            m.add_centre(labels, old, default_category, -1);
+            m.add_centre(labels, new, default_category, 1);
+        }
+        for n in &new.units {
+            let o = old.units.iter().find(|o| o.unit == n.unit);
+            self.unit_diff(labels, center, month, o, Some(n));
+        }
+        for o in &old.units {
+            if !new.units.iter().any(|n| n.unit == o.unit) {
+                self.unit_diff(labels, center, month, Some(o), None);
+            }
+        }
+        self.drop_if_empty(labels, center, month);
+    }
+
+    fn whole(
+        &mut self,
+        labels: &mut Interner,
+        center: LabelId,
+        default_category: LabelId,
+        c: &Contribution,
+        sign: i64,
+    ) {
+        let Some(month) = c.month else { return };
+        self.month(labels, center, month)
+            .add_centre(labels, c, default_category, sign);
+        for u in &c.units {
+            if sign > 0 {
+                self.unit_diff(labels, center, month, None, Some(u));
+            } else {
+                self.unit_diff(labels, center, month, Some(u), None);
+            }
+        }
+        self.drop_if_empty(labels, center, month);
+    }
+
+    fn month(&mut self, labels: &mut Interner, center: LabelId, month: Month) -> &mut MonthCells {
+        let m = self.months.entry((center, month)).or_insert_with(|| {
+            labels.retain(center);
+            MonthCells::default()
+        });
+        m.dirty = true;
+        m
+    }
+
+    fn drop_if_empty(&mut self, labels: &mut Interner, center: LabelId, month: Month) {
+        if self.months.get(&(center, month)).is_some_and(|m| {
+            m.centre.is_zero()
+                && m.units.is_empty()
+                && m.keyed.is_empty()
+                && m.overdue.is_empty()
+                && m.records.iter().all(|&n| n == 0)
+        }) {
+            self.remove_month(labels, center, month);
+        }
+    }
+
+    fn unit_diff(
+        &mut self,
+        labels: &mut Interner,
+        center: LabelId,
+        month: Month,
+        old: Option<&UnitContribution>,
+        new: Option<&UnitContribution>,
+    ) {
+        let zero = UnitContribution::default();
+        let (o, n) = (old.unwrap_or(&zero), new.unwrap_or(&zero));
+        let unit = new.or(old).map_or(0, |u| u.unit);
+        let delta = n.counts.minus(&o.counts);
+        if !delta.is_zero() || o.handling_ms != n.handling_ms {
+            let m = self.month(labels, center, month);
+            let cell = m.units.entry(unit).or_insert_with(|| {
+                labels.retain(unit);
+                UnitCell::default()
+            });
+            cell.counts.add(&delta, 1);
+            if o.handling_ms != n.handling_ms {
+                if let Some(ms) = o.handling_ms {
+                    cell.handling.record(ms, -1);
+                }
+                if let Some(ms) = n.handling_ms {
+                    cell.handling.record(ms, 1);
+                }
+            }
+            if cell.counts.is_zero() && cell.handling.is_zero() {
+                m.units.remove(&unit);
+                labels.release(unit);
+            }
+        }
+        let live = n.live.minus(&o.live);
+        if !live.is_zero() {
+            self.live_dirty = true;
+            let cell = self.live.entry((center, unit)).or_insert_with(|| {
+                labels.retain(center);
+                labels.retain(unit);
+                LiveCounts::default()
+            });
+            cell.add(&live, 1);
+            if cell.is_zero() {
+                self.live.remove(&(center, unit));
+                labels.release(center);
+                labels.release(unit);
+            }
+        }
+    }
+
+    /// Drops a month's counters (retention) and the label references they held.
+    pub fn remove_month(&mut self, labels: &mut Interner, center: LabelId, month: Month) {
+        let Some(m) = self.months.remove(&(center, month)) else {
+            return;
+        };
+        labels.release(center);
+        for unit in m.units.keys() {
+            labels.release(*unit);
+        }
+        for &(_, a, b) in m.keyed.keys() {
+            labels.release(a);
+            if b != NO_LABEL {
+                labels.release(b);
+            }
+        }
+    }
+
+    /// Months held, for eviction.
+    pub fn months_before(&self, cutoff: Month) -> Vec<(LabelId, Month)> {
+        self.months
+            .keys()
+            .filter(|(_, m)| *m < cutoff)
+            .copied()
+            .collect()
+    }
+
+    /// Sets or clears an order's overdue row.
+    pub fn set_overdue(
+        &mut self,
+        labels: &mut Interner,
+        center: LabelId,
+        old_month: Option<Month>,
+        new_month: Option<Month>,
+        slot: u32,
+        row: Option<OverdueRow>,
+    ) {
+        if let Some(m) = old_month {
+            if let Some(cells) = self.months.get_mut(&(center, m)) {
+                if cells.overdue.remove(&slot).is_some() {
+                    cells.dirty = true;
+                }
+            }
+            self.drop_if_empty(labels, center, m);
+        }
+        if let (Some(m), Some(row)) = (new_month, row) {
+            self.month(labels, center, m).overdue.insert(slot, row);
+        }
+    }
+}
+
+impl MonthCells {
+    fn add_centre(&mut self, labels: &mut Interner, c: &Contribution, default: LabelId, sign: i64) {
+        self.centre.add(&c.centre.counts, sign);
+        if let Some(r) = c.centre.record {
+            self.records[record_index(r.channel, r.purpose, r.disposition)] += sign;
+            if let Some(d) = self.daily.get_mut(usize::from(r.day).saturating_sub(1)) {
+                *d += sign;
+            }
+        }
+        if c.centre.counts.overdue != 0 {
+            let p = c.centre.record.map_or(Purpose::Other, |r| r.purpose);
+            self.overdue_by_purpose[p.index()] += sign;
+        }
+        for key in keyed(c, default) {
+            let n = self.keyed.entry(key).or_insert_with(|| {
+                labels.retain(key.1);
+                if key.2 != NO_LABEL {
+                    labels.retain(key.2);
+                }
+                0
+            });
+            *n += sign;
+            if *n == 0 {
+                self.keyed.remove(&key);
+                labels.release(key.1);
+                if key.2 != NO_LABEL {
+                    labels.release(key.2);
+                }
+            }
+        }
+    }
+}

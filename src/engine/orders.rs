@@ -1,0 +1,276 @@
+//! The orders of a partition, each stored compactly: one byte buffer holding the order
+//! id, a base time and the order's events packed with interned label ids, kept in the
+//! contract's processing order. An index finds an order by (centre, order id) without
+//! storing the id twice.
+
+use std::cmp::Ordering;
+use std::hash::{BuildHasher, Hash, Hasher};
+
+use hashbrown::HashTable;
+use rustc_hash::FxBuildHasher;
+use slab::Slab;
+
+use super::labels::LabelId;
+use crate::event::packed::{self, cmp_events, EventId, Ids, Packed};
+use crate::event::{EventKind, Millis, Month};
+
+/// "No pending timer".
+pub const NO_TIMER: Millis = Millis::MAX;
+
+pub struct Order {
+    /// `[id length varint][order id][base time: 8 bytes LE][packed events...]`
+    data: Vec<u8>,
+    pub center: LabelId,
+    /// Cohort month of the contribution currently applied.
+    pub month: Option<Month>,
+    /// Earliest pending timer, to avoid queueing the same time twice.
+    pub timer: Millis,
+    pub events: u32,
+    /// Changed since the changelog last took it.
+    pub dirty: bool,
+}
+
+/// Where a new event goes, or why it does not.
+pub enum Placement {
+    Duplicate,
+    /// Byte offset to insert at; `at_end` when it sorts after every event held.
+    At {
+        offset: usize,
+        at_end: bool,
+    },
+}
+
+impl Order {
+    pub fn new(center: LabelId, order_id: &str, base: Millis) -> Self {
+        let mut data = Vec::with_capacity(order_id.len() + 24);
+        packed::put_bytes(&mut data, order_id.as_bytes());
+        data.extend_from_slice(&base.to_le_bytes());
+        Order {
+            data,
+            center,
+            month: None,
+            timer: NO_TIMER,
+            events: 0,
+            dirty: false,
+        }
+    }
+
+    fn header(&self) -> (&str, Millis, usize) {
+        let mut input = &self.data[..];
+        let id = packed::get_bytes(&mut input).unwrap_or_default();
+        let start = self.data.len() - input.len();
+        let base = input
+            .get(..8)
+            .and_then(|b| b.try_into().ok())
+            .map_or(0, i64::from_le_bytes);
+        // The id was written from a &str.
+        let id = std::str::from_utf8(id).unwrap_or_default();
+        (id, base, start + 8)
+    }
+
+    pub fn order_id(&self) -> &str {
+        self.header().0
+    }
+
+    pub fn base(&self) -> Millis {
+        self.header().1
+    }
+
+    /// The packed events, in order.
+    pub fn events(&self) -> Events<'_> {
+        let (_, base, start) = self.header();
+        Events {
+            input: &self.data[start..],
+            base,
+            offset: start,
+        }
+    }
+
+    /// Where `id` with the sort key of `probe` goes: scans every event (ids may repeat
+    /// anywhere).
+    pub fn place(&self, probe: &Packed<'_, LabelId>) -> Placement {
+        let order_id = self.order_id().as_bytes();
+        let mut pos = None;
+        let mut events = self.events();
+        loop {
+            let offset = events.offset;
+            let Some(ev) = events.next() else { break };
+            if ev.id.cmp_in(&probe.id, order_id) == Ordering::Equal {
+                return Placement::Duplicate;
+            }
+            if pos.is_none() && cmp_events(&ev, probe, order_id) == Ordering::Greater {
+                pos = Some(offset);
+            }
+        }
+        match pos {
+            Some(offset) => Placement::At {
+                offset,
+                at_end: false,
+            },
+            None => Placement::At {
+                offset: self.data.len(),
+                at_end: true,
+            },
+        }
+    }
+
+    /// Inserts a packed event at `offset` (from [`Order::place`]). `exact` keeps the
+    /// buffer's capacity exact (small orders live for months; growth slack would cost
+    /// more than the reallocation).
+    pub fn insert(
+        &mut self,
+        offset: usize,
+        at: Millis,
+        id: EventId<'_>,
+        kind: &EventKind<LabelId>,
+        exact: bool,
+    ) {
+        let base = self.base();
+        if offset == self.data.len() {
+            if exact {
+                let mut buf = Vec::with_capacity(32);
+                packed::put::<Ids>(&mut buf, base, at, id, kind);
+                self.data.reserve_exact(buf.len());
+                self.data.extend_from_slice(&buf);
+            } else {
+                packed::put::<Ids>(&mut self.data, base, at, id, kind);
+            }
+        } else {
+            let mut buf = Vec::with_capacity(32);
+            packed::put::<Ids>(&mut buf, base, at, id, kind);
+            if exact {
+                self.data.reserve_exact(buf.len());
+            }
+            self.data.splice(offset..offset, buf);
+        }
+        self.events += 1;
+    }
+
+    /// The last event's byte offset (for a busy order's append check).
+    pub fn last_offset(&self) -> Option<usize> {
+        let mut events = self.events();
+        let mut last = None;
+        loop {
+            let offset = events.offset;
+            if events.next().is_none() {
+                return last;
+            }
+            last = Some(offset);
+        }
+    }
+
+    /// The event at a byte offset.
+    pub fn event_at(&self, offset: usize) -> Option<Packed<'_, LabelId>> {
+        let base = self.base();
+        let mut input = self.data.get(offset..)?;
+        packed::get::<Ids>(&mut input, base)
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.data.capacity()
+    }
+
+    /// Bytes used: the offset just past the last event.
+    pub fn byte_len(&self) -> usize {
+        self.data.len()
+    }
+}
+
+/// Iterates an order's packed events.
+pub struct Events<'a> {
+    input: &'a [u8],
+    base: Millis,
+    /// Byte offset (in the order's buffer) of the next event.
+    pub offset: usize,
+}
+
+impl<'a> Iterator for Events<'a> {
+    type Item = Packed<'a, LabelId>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.input.is_empty() {
+            return None;
+        }
+        let before = self.input.len();
+        // The buffer only ever holds what `packed::put` wrote.
+        let ev = packed::get::<Ids>(&mut self.input, self.base)?;
+        self.offset += before - self.input.len();
+        Some(ev)
+    }
+}
+
+/// The orders, by slot, with an index by (centre, order id).
+#[derive(Default)]
+pub struct Orders {
+    index: HashTable<u32>,
+    slots: Slab<Order>,
+}
+
+fn key_hash(center: LabelId, order_id: &str) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    center.hash(&mut h);
+    order_id.hash(&mut h);
+    h.finish()
+}
+
+impl Orders {
+    pub fn find(&self, center: LabelId, order_id: &str) -> Option<u32> {
+        let slots = &self.slots;
+        self.index
+            .find(key_hash(center, order_id), |&s| {
+                let o = &slots[s as usize];
+                o.center == center && o.order_id() == order_id
+            })
+            .copied()
+    }
+
+    pub fn insert(&mut self, order: Order) -> u32 {
+        let h = key_hash(order.center, order.order_id());
+        let slot = self.slots.insert(order) as u32;
+        let slots = &self.slots;
+        self.index.insert_unique(h, slot, |&s| {
+            let o = &slots[s as usize];
+            key_hash(o.center, o.order_id())
+        });
+        slot
+    }
+
+    pub fn remove(&mut self, slot: u32) -> Option<Order> {
+        let order = self.slots.try_remove(slot as usize)?;
+        if let Ok(e) = self
+            .index
+            .find_entry(key_hash(order.center, order.order_id()), |&s| s == slot)
+        {
+            e.remove();
+        }
+        Some(order)
+    }
+
+    pub fn get(&self, slot: u32) -> Option<&Order> {
+        self.slots.get(slot as usize)
+    }
+
+    pub fn get_mut(&mut self, slot: u32) -> Option<&mut Order> {
+        self.slots.get_mut(slot as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.slots.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Order)> {
+        self.slots.iter().map(|(s, o)| (s as u32, o))
+    }
+
+    /// Heap bytes of the index and slots (not the orders' buffers).
+    pub fn table_bytes(&self) -> usize {
+        self.index.capacity() * (std::mem::size_of::<u32>() + 1)
+            + self.slots.capacity()
+                * std::mem::size_of::<slab::Slab<Order>>().max(std::mem::size_of::<Order>() + 8)
+    }
+}

@@ -1,0 +1,438 @@
+//! One slice of state with a single writer: the orders of one Kafka partition (or of
+//! one replay shard), their timers and tombstones, and the counters they feed.
+//!
+//! - `mod.rs` — applying events, time passing, retention.
+//! - `publish` — the snapshot the read side sees.
+//! - `changelog` — what changed since the last commit, and restoring from it.
+
+mod changelog;
+mod publish;
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::sync::Arc;
+
+use rustc_hash::FxBuildHasher;
+
+pub use changelog::{ChangeRecord, RestoreError, TOMBSTONE_PREFIX};
+
+use super::cells::Cells;
+use super::derive::{Ctx, Derived, Fold};
+use super::labels::{Interner, LabelId};
+use super::orders::{Order, Orders, Placement, NO_TIMER};
+use super::snapshot::MonthView;
+use super::tombstones::{self, Tombstones};
+use super::{LocalStats, Outcome, Shared};
+use crate::event::packed::{EventId, Packed};
+use crate::event::{month_of, Event, EventKind, Field, Millis, Month};
+
+/// Orders with at least this many events keep their fold and an id set, so that a busy
+/// order costs O(1) per appended event instead of a re-fold.
+const BIG: u32 = 32;
+
+/// A busy order's incremental state.
+struct Big {
+    fold: Fold,
+    /// The contribution currently applied.
+    applied: Derived,
+    /// Hashes of its event ids (a hit is confirmed by a scan).
+    ids: HashSet<u64, FxBuildHasher>,
+    /// Byte offset of its last event.
+    last: usize,
+}
+
+fn id_hash(id: &EventId<'_>, order_id: &str) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    if id.prefixed {
+        order_id.as_bytes().hash(&mut h);
+    }
+    id.rest.hash(&mut h);
+    h.finish()
+}
+
+/// The writer of one slice of state. Not `Sync`: one thread owns it.
+pub struct Partition {
+    id: i32,
+    shared: Arc<Shared>,
+    labels: Interner,
+    default_center: LabelId,
+    default_category: LabelId,
+    orders: Orders,
+    big: HashMap<u32, Big, FxBuildHasher>,
+    timers: BinaryHeap<Reverse<(Millis, u32)>>,
+    cells: Cells,
+    tombstones: Tombstones,
+    as_of: Millis,
+    cutoff: Option<Month>,
+    /// Largest event time applied or restored.
+    max_at: Option<Millis>,
+    stats: LocalStats,
+    /// Orders changed and keys removed since the changelog last took them.
+    changed: Vec<u32>,
+    removed: Vec<Vec<u8>>,
+    track_changes: bool,
+    /// Month views of the last snapshot, reused while their month is clean.
+    published: HashMap<(LabelId, Month), Arc<MonthView>, FxBuildHasher>,
+    published_live: Arc<Vec<super::snapshot::LiveView>>,
+}
+
+impl Partition {
+    pub fn new(id: i32, shared: Arc<Shared>) -> Self {
+        let mut labels = Interner::default();
+        // Held for the partition's life: every event without a centre or category
+        // uses them.
+        let default_center = labels.intern(&shared.config.default_center);
+        let default_category = labels.intern(super::DEFAULT_CATEGORY);
+        Partition {
+            id,
+            shared,
+            labels,
+            default_center,
+            default_category,
+            orders: Orders::default(),
+            big: HashMap::default(),
+            timers: BinaryHeap::new(),
+            cells: Cells::default(),
+            tombstones: Tombstones::default(),
+            as_of: Millis::MIN,
+            cutoff: None,
+            max_at: None,
+            stats: LocalStats::default(),
+            changed: Vec::new(),
+            removed: Vec::new(),
+            track_changes: false,
+            published: HashMap::default(),
+            published_live: Arc::default(),
+        }
+    }
+
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    pub fn as_of(&self) -> Millis {
+        self.as_of
+    }
+
+    /// Orders held.
+    pub fn len(&self) -> usize {
+        self.orders.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.orders.is_empty()
+    }
+
+    /// The largest event time applied or restored.
+    pub fn max_at(&self) -> Option<Millis> {
+        self.max_at
+    }
+
+    /// Distinct label values held (units, categories, topics, reasons, centres).
+    pub fn labels_held(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// (centre, month) cells held.
+    pub fn months_held(&self) -> usize {
+        self.cells.months.len()
+    }
+
+    /// Tombstones of evicted orders held.
+    pub fn tombstones_held(&self) -> usize {
+        self.tombstones.len()
+    }
+
+    fn ctx(&self, as_of: Millis) -> Ctx {
+        Ctx {
+            tz: self.shared.config.tz,
+            as_of,
+            due_soon_window_ms: self.shared.config.due_soon_window_ms,
+        }
+    }
+
+    /// Moves the as-of time forward (never back): open assignments whose deadline
+    /// passes become overdue, months that leave the retention window are evicted.
+    pub fn advance(&mut self, as_of: Millis) {
+        if as_of <= self.as_of {
+            return;
+        }
+        let config = &self.shared.config;
+        let cutoff = month_of(as_of, config.tz).pred(config.retention_months.saturating_sub(1));
+        let grace = config.tombstone_grace_months;
+        if self.cutoff.is_none_or(|c| c < cutoff) {
+            self.cutoff = Some(cutoff);
+            // Every applied contribution is the one at self.as_of: evict with that.
+            self.evict_before(cutoff);
+            self.tombstones.expire_before(cutoff.pred(grace));
+        }
+        let before = self.as_of;
+        self.as_of = as_of;
+        while let Some(&Reverse((t, slot))) = self.timers.peek() {
+            if t > as_of {
+                break;
+            }
+            self.timers.pop();
+            // Only the order's earliest pending timer is live; others are stale copies.
+            if self.orders.get(slot).is_some_and(|o| o.timer == t) {
+                if let Some(o) = self.orders.get_mut(slot) {
+                    o.timer = NO_TIMER;
+                }
+                let applied = self.applied(slot, before);
+                let now = self.derive(slot, as_of);
+                self.commit(slot, &applied, now);
+            }
+        }
+    }
+
+    /// Applies one decoded event at the given as-of time.
+    pub fn apply<S: AsRef<str>>(&mut self, ev: &Event<S>, as_of: Millis) -> Outcome {
+        self.advance(as_of);
+        let outcome = self.apply_event(ev);
+        self.stats.count(outcome, ev.kind.event_type());
+        if self.stats.pending() >= 4096 {
+            self.stats.flush_into(&self.shared.stats);
+        }
+        outcome
+    }
+
+    fn apply_event<S: AsRef<str>>(&mut self, ev: &Event<S>) -> Outcome {
+        let center = ev
+            .center
+            .as_ref()
+            .map_or(self.shared.config.default_center.as_str(), |c| c.as_ref());
+        let order_id = ev.order_id.as_ref();
+        let id = EventId::of(ev.event_id.as_ref(), order_id);
+        let slot = self
+            .labels
+            .get(center)
+            .and_then(|c| self.orders.find(c, order_id));
+        let probe = Packed {
+            at: ev.at,
+            id,
+            kind: ev.kind.as_ref().map(|_| 0),
+        };
+        let (slot, offset, at_end, before) = match slot {
+            Some(slot) => {
+                let Some((offset, at_end)) = self.place(slot, &probe) else {
+                    return Outcome::Duplicate;
+                };
+                let before = self.applied(slot, self.as_of);
+                (slot, offset, at_end, before)
+            }
+            None => {
+                let h = tombstones::key(center, order_id);
+                if self.tombstones.contains(h) {
+                    return Outcome::Late;
+                }
+                let month = month_of(ev.at, self.shared.config.tz);
+                if self.cutoff.is_some_and(|c| month < c) {
+                    // Its later events must be late too, even in a rebuild.
+                    self.tombstones.add(month, [h]);
+                    return Outcome::Late;
+                }
+                let c = self.labels.intern(center);
+                let order = Order::new(c, order_id, ev.at);
+                let offset = order.events().offset;
+                (self.orders.insert(order), offset, true, Derived::default())
+            }
+        };
+        let kind = self.intern_kind(&ev.kind);
+        self.insert(slot, offset, at_end, ev.at, id, &kind);
+        self.max_at = self.max_at.max(Some(ev.at));
+        let after = self.derive(slot, self.as_of);
+        if let (Some(m), Some(c)) = (after.contribution.month, self.cutoff) {
+            if m < c {
+                // The event shows the order belongs to an evicted month: the order goes
+                // as its month did.
+                self.commit(slot, &before, after);
+                self.evict(slot);
+                return Outcome::Late;
+            }
+        }
+        self.commit(slot, &before, after);
+        Outcome::Applied
+    }
+
+    /// Where a new event goes in an order (`None`: a duplicate).
+    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<(usize, bool)> {
+        let order = self.orders.get(slot)?;
+        if let Some(big) = self.big.get(&slot) {
+            let order_id = order.order_id();
+            if !big.ids.contains(&id_hash(&probe.id, order_id)) {
+                let last = order.event_at(big.last)?;
+                let id = order_id.as_bytes();
+                if crate::event::packed::cmp_events(&last, probe, id).is_lt() {
+                    return Some((order.byte_len(), true));
+                }
+            }
+        }
+        match order.place(probe) {
+            Placement::Duplicate => None,
+            Placement::At { offset, at_end } => Some((offset, at_end)),
+        }
+    }
+
+    fn insert(
+        &mut self,
+        slot: u32,
+        offset: usize,
+        at_end: bool,
+        at: Millis,
+        id: EventId<'_>,
+        kind: &EventKind<LabelId>,
+    ) {
+        let tz = self.shared.config.tz;
+        let Some(order) = self.orders.get_mut(slot) else {
+            return;
+        };
+        let big = self.big.get_mut(&slot);
+        order.insert(offset, at, id, kind, big.is_none());
+        if self.track_changes && !order.dirty {
+            order.dirty = true;
+            self.changed.push(slot);
+        }
+        let order = &*order;
+        match big {
+            Some(big) => {
+                big.ids.insert(id_hash(&id, order.order_id()));
+                if at_end {
+                    big.last = offset;
+                    if let Some(ev) = order.event_at(offset) {
+                        big.fold.step(&ev, tz);
+                    }
+                } else {
+                    let mut fold = Fold::default();
+                    for ev in order.events() {
+                        fold.step(&ev, tz);
+                    }
+                    big.fold = fold;
+                    big.last = order.last_offset().unwrap_or(0);
+                }
+            }
+            None if order.events >= BIG => self.adopt_big(slot),
+            None => {}
+        }
+    }
+
+    /// The contribution applied for an order, derived at the as-of it was applied at.
+    fn applied(&self, slot: u32, as_of: Millis) -> Derived {
+        match self.big.get(&slot) {
+            Some(big) => big.applied.clone(),
+            None => self.derive(slot, as_of),
+        }
+    }
+
+    /// An order's figures at `as_of`.
+    fn derive(&self, slot: u32, as_of: Millis) -> Derived {
+        let ctx = self.ctx(as_of);
+        match (self.big.get(&slot), self.orders.get(slot)) {
+            (Some(big), _) => big.fold.finish(&ctx),
+            (None, Some(order)) => super::derive::derive(order.events(), &ctx),
+            (None, None) => Derived::default(),
+        }
+    }
+
+    /// Moves the counters of an order from `before` to `after`.
+    fn commit(&mut self, slot: u32, before: &Derived, after: Derived) {
+        let Some(order) = self.orders.get_mut(slot) else {
+            return;
+        };
+        let (center, old_month) = (order.center, order.month);
+        let new_month = after.contribution.month;
+        order.month = new_month;
+        if let Some(t) = after.next_change {
+            if t < order.timer {
+                order.timer = t;
+                self.timers.push(Reverse((t, slot)));
+            }
+        }
+        self.cells.update(
+            &mut self.labels,
+            center,
+            self.default_category,
+            &before.contribution,
+            &after.contribution,
+        );
+        if before.overdue_row != after.overdue_row || old_month != new_month {
+            self.cells.set_overdue(
+                &mut self.labels,
+                center,
+                old_month,
+                new_month,
+                slot,
+                after.overdue_row.clone(),
+            );
+        }
+        if let Some(big) = self.big.get_mut(&slot) {
+            big.applied = after;
+        }
+    }
+
+    /// Removes an order and its contribution, leaving a tombstone.
+    fn evict(&mut self, slot: u32) {
+        let applied = self.applied(slot, self.as_of);
+        self.commit(slot, &applied, Derived::default());
+        self.big.remove(&slot);
+        let Some(order) = self.orders.remove(slot) else {
+            return;
+        };
+        if let Some(m) = applied.contribution.month {
+            let h = tombstones::key(self.labels.name(order.center), order.order_id());
+            self.tombstones.add(m, [h]);
+        }
+        if self.track_changes {
+            self.removed.push(self.changelog_key(&order));
+        }
+        for ev in order.events() {
+            ev.kind.for_each_label(|&l| self.labels.release(l));
+        }
+        self.labels.release(order.center);
+    }
+
+    fn evict_before(&mut self, cutoff: Month) {
+        let old: Vec<u32> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| o.month.is_some_and(|m| m < cutoff))
+            .map(|(slot, _)| slot)
+            .collect();
+        for slot in old {
+            self.evict(slot);
+        }
+        for (center, month) in self.cells.months_before(cutoff) {
+            self.cells.remove_month(&mut self.labels, center, month);
+        }
+    }
+
+    /// Interns an event's label values (units through the registry), counting the
+    /// unit names the registry does not know.
+    fn intern_kind<S: AsRef<str>>(&mut self, kind: &EventKind<S>) -> EventKind<LabelId> {
+        let registry = self.shared.registry.as_ref();
+        let labels = &mut self.labels;
+        let stats = &mut self.stats;
+        kind.as_ref().map_labels(|field, s| {
+            let name = s.as_ref();
+            if field == Field::Unit {
+                if let Some(reg) = registry {
+                    match reg.canonical(name) {
+                        Some(c) => return labels.intern(c),
+                        None => stats.unknown_units += 1,
+                    }
+                }
+            }
+            labels.intern(name)
+        })
+    }
+
+    /// Approximate heap bytes held (orders, index, timers, busy-order state,
+    /// tombstones), for the memory figures of the benchmarks.
+    pub fn approx_bytes(&self) -> usize {
+        let orders: usize = self.orders.iter().map(|(_, o)| o.heap_bytes()).sum();
+        orders
+            + self.orders.table_bytes()
+            + self.timers.capacity() * std::mem::size_of::<Reverse<(Millis, u32)>>()
+            + self.tombstones.heap_bytes()
+    }
+}

@@ -1,0 +1,170 @@
+//! What is left of evicted orders: a 64-bit hash of (centre, order id) per order, by
+//! cohort month, kept for a grace period after the month leaves retention so that an
+//! evicted order's later events are late — live, and after any restore — instead of
+//! starting a new order in a later month.
+//!
+//! The hash is FNV-1a, a fixed function, because tombstones are saved in the changelog
+//! and read back by other builds.
+
+use std::collections::BTreeMap;
+
+use crate::event::Month;
+
+/// Hashes per changelog record (8 bytes each: 512 KiB).
+pub const CHUNK: usize = 64 * 1024;
+
+/// The tombstone hash of an order.
+pub fn key(center: &str, order_id: &str) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut h = OFFSET;
+    for &b in center
+        .as_bytes()
+        .iter()
+        .chain(&[0x1f])
+        .chain(order_id.as_bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(PRIME);
+    }
+    h
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct MonthSet {
+    /// Sorted, deduplicated.
+    sorted: Vec<u64>,
+    /// Changed since the changelog last took it.
+    dirty: bool,
+    /// Changelog records last written for the month.
+    chunks: u32,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Tombstones {
+    months: BTreeMap<Month, MonthSet>,
+    /// Months dropped after their grace period, with the chunks they had written.
+    expired: Vec<(Month, u32)>,
+}
+
+impl Tombstones {
+    pub fn contains(&self, h: u64) -> bool {
+        self.months
+            .values()
+            .any(|m| m.sorted.binary_search(&h).is_ok())
+    }
+
+    /// Adds hashes to a month.
+    pub fn add(&mut self, month: Month, hashes: impl IntoIterator<Item = u64>) {
+        let m = self.months.entry(month).or_default();
+        let before = m.sorted.len();
+        m.sorted.extend(hashes);
+        if m.sorted.len() != before {
+            m.sorted.sort_unstable();
+            m.sorted.dedup();
+            m.dirty = true;
+        }
+    }
+
+    /// Writes a month's chunks again (a failed write), or deletes them again if the
+    /// month has expired since.
+    pub fn rewrite(&mut self, month: Month, chunk: u32) {
+        match self.months.get_mut(&month) {
+            Some(m) => m.dirty = true,
+            None => self.expired.push((month, chunk + 1)),
+        }
+    }
+
+    /// Drops the months before `month`.
+    pub fn expire_before(&mut self, month: Month) {
+        let keep = self.months.split_off(&month);
+        for (m, set) in std::mem::replace(&mut self.months, keep) {
+            self.expired.push((m, set.chunks));
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.months.values().map(|m| m.sorted.len()).sum()
+    }
+
+    /// Changelog records for what changed: `(month, chunk, Some(bytes))` to write and
+    /// `(month, chunk, None)` to delete.
+    pub fn drain(&mut self, mut out: impl FnMut(Month, u32, Option<Vec<u8>>)) {
+        for (m, chunks) in self.expired.drain(..) {
+            for c in 0..chunks {
+                out(m, c, None);
+            }
+        }
+        for (&m, set) in self.months.iter_mut().filter(|(_, s)| s.dirty) {
+            let mut n = 0;
+            for chunk in set.sorted.chunks(CHUNK) {
+                out(
+                    m,
+                    n,
+                    Some(chunk.iter().flat_map(|h| h.to_le_bytes()).collect()),
+                );
+                n += 1;
+            }
+            for c in n..set.chunks {
+                out(m, c, None);
+            }
+            set.chunks = n;
+            set.dirty = false;
+        }
+    }
+
+    /// Takes back one chunk written by [`Tombstones::drain`] (restore).
+    pub fn restore_chunk(&mut self, month: Month, chunk: u32, bytes: &[u8]) -> bool {
+        if bytes.len() % 8 != 0 {
+            return false;
+        }
+        let hashes = bytes
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or([0; 8])));
+        let m = self.months.entry(month).or_default();
+        m.sorted.extend(hashes);
+        m.sorted.sort_unstable();
+        m.sorted.dedup();
+        m.chunks = m.chunks.max(chunk + 1);
+        true
+    }
+
+    /// Heap bytes held.
+    pub fn heap_bytes(&self) -> usize {
+        self.months.values().map(|m| m.sorted.capacity() * 8).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tombstones_round_trip_through_their_records_and_expire() {
+        let aug: Month = "2024-08".parse().unwrap();
+        let sep: Month = "2024-09".parse().unwrap();
+        let mut t = Tombstones::default();
+        t.add(aug, [key("12345", "A"), key("12345", "B")]);
+        t.add(sep, [key("12345", "C")]);
+        assert!(t.contains(key("12345", "B")));
+        assert!(
+            !t.contains(key("other", "B")),
+            "the centre is part of the key"
+        );
+        let mut records = Vec::new();
+        t.drain(|m, c, v| records.push((m, c, v)));
+        assert_eq!(records.len(), 2);
+        let mut back = Tombstones::default();
+        for (m, c, v) in &records {
+            assert!(back.restore_chunk(*m, *c, v.as_ref().unwrap()));
+        }
+        assert!(back.contains(key("12345", "A")) && back.contains(key("12345", "C")));
+        t.expire_before(sep);
+        assert!(!t.contains(key("12345", "A")) && t.contains(key("12345", "C")));
+        let mut deletes = Vec::new();
+        t.drain(|m, c, v| deletes.push((m, c, v.is_none())));
+        assert_eq!(deletes, [(aug, 0, true)]);
+        // A fixed function: FNV-1a 64 of "12345\x1fA".
+        assert_eq!(key("12345", "A"), 0xecca_cc32_7993_560c);
+    }
+}

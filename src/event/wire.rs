@@ -1,0 +1,189 @@
+//! The wire form of an event: the flat JSON object of the contract, every field
+//! optional, label and time values still text. [`super::decode`] checks it into an
+//! [`super::Event`]; [`super::encode`] writes one back through it.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The contract's fields, in its order. Unknown fields are skipped unread (they may
+/// hold callers' names and phone numbers).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Wire<S> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<S>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    pub kind: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub center: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub channel: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub category: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub topic: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contacted: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub satisfaction: Option<S>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resolved: Option<bool>,
+}
+
+/// Declares the field names once for the map visitor: (variant, JSON name, slot).
+macro_rules! fields {
+    ($($variant:ident = $name:literal => $slot:ident),+ $(,)?) => {
+        #[derive(Clone, Copy)]
+        enum Key { $($variant,)+ Other }
+
+        impl Key {
+            fn of(s: &str) -> Key {
+                match s { $($name => Key::$variant,)+ _ => Key::Other }
+            }
+        }
+
+        impl<'de> Visitor<'de> for WireVisitor {
+            type Value = Wire<Cow<'de, str>>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut w = Wire::default();
+                // A field given twice is an error, as with serde's derived visitors.
+                let mut seen = 0u32;
+                while let Some(KeyName(key)) = map.next_key()? {
+                    let bit = key as u32;
+                    if !matches!(key, Key::Other) {
+                        if seen & (1 << bit) != 0 {
+                            return Err(de::Error::custom("duplicate field"));
+                        }
+                        seen |= 1 << bit;
+                    }
+                    match key {
+                        $(Key::$variant => w.$slot = map.next_value::<Slot<_>>()?.0,)+
+                        Key::Other => {
+                            map.next_value::<IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(w)
+            }
+        }
+    };
+}
+
+fields! {
+    EventId = "event_id" => event_id,
+    OrderId = "order_id" => order_id,
+    Type = "type" => kind,
+    At = "at" => at,
+    Center = "center" => center,
+    Channel = "channel" => channel,
+    Purpose = "purpose" => purpose,
+    Disposition = "disposition" => disposition,
+    Category = "category" => category,
+    Topic = "topic" => topic,
+    Unit = "unit" => unit,
+    DueAt = "due_at" => due_at,
+    Reason = "reason" => reason,
+    Result = "result" => result,
+    Contacted = "contacted" => contacted,
+    Satisfaction = "satisfaction" => satisfaction,
+    Resolved = "resolved" => resolved,
+}
+
+struct WireVisitor;
+
+/// Only an object is an event: a JSON array (which serde would map onto a struct
+/// field by field) is refused.
+impl<'de> Deserialize<'de> for Wire<Cow<'de, str>> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(WireVisitor)
+    }
+}
+
+struct KeyName(Key);
+
+impl<'de> Deserialize<'de> for KeyName {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyName;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<KeyName, E> {
+                Ok(KeyName(Key::of(s)))
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// A field's value: `null` is absent; text is borrowed from the input unless it had
+/// escapes.
+struct Slot<T>(Option<T>);
+
+impl<'de> Deserialize<'de> for Slot<Cow<'de, str>> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Text;
+        impl<'de> Visitor<'de> for Text {
+            type Value = Cow<'de, str>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+                Ok(Cow::Borrowed(s))
+            }
+            fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(s.to_owned()))
+            }
+            fn visit_string<E: de::Error>(self, s: String) -> Result<Self::Value, E> {
+                Ok(Cow::Owned(s))
+            }
+        }
+        struct Opt;
+        impl<'de> Visitor<'de> for Opt {
+            type Value = Option<Cow<'de, str>>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or null")
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_str(Text).map(Some)
+            }
+        }
+        d.deserialize_option(Opt).map(Slot)
+    }
+}
+
+impl<'de> Deserialize<'de> for Slot<bool> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Option::<bool>::deserialize(d).map(Slot)
+    }
+}

@@ -1,0 +1,188 @@
+//! Restoring a partition's state on whichever instance it lands on: the local cache if
+//! it is ours and intact, then the changelog partition read to its end, keeping the last
+//! value of each key. A new owner then claims the partition with a higher epoch, so
+//! that writes of a previous owner that did not know it was replaced (a "zombie") are
+//! ignored by every later restore.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::cache::{self, Cache, Stamp};
+use super::Settings;
+use crate::engine::Partition;
+use crate::source::kafka::client_config;
+
+/// Header carrying the writer's epoch on every changelog record.
+pub const EPOCH_HEADER: &str = "hotline-epoch";
+/// The key of an owner's claim record.
+pub const CLAIM_KEY: &[u8] = b"\0claim";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreFailure {
+    #[error("cannot create the restore consumer: {0}")]
+    Client(rdkafka::error::KafkaError),
+    #[error("cannot read the changelog's offsets: {0}")]
+    Watermarks(rdkafka::error::KafkaError),
+    #[error(
+        "the changelog did not deliver up to offset {want} (stopped at {got}) within {secs} s"
+    )]
+    Stalled { want: i64, got: i64, secs: u64 },
+}
+
+/// What a restore found.
+#[derive(Debug, Clone, Default)]
+pub struct Restored {
+    /// The epoch this owner writes with (one more than any seen).
+    pub epoch: u64,
+    /// Changelog records read (not counting the cache's).
+    pub records: u64,
+    /// What the local cache contributed.
+    pub cache: &'static str,
+    pub orders: usize,
+    pub millis: u64,
+}
+
+/// The epoch of a record (0 when it has none: written before epochs existed).
+pub fn epoch_of<M: Message>(m: &M) -> u64 {
+    m.headers()
+        .and_then(|h| h.iter().find(|h| h.key == EPOCH_HEADER))
+        .and_then(|h| h.value)
+        .and_then(|v| std::str::from_utf8(v).ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+pub fn epoch_headers(epoch: &str) -> OwnedHeaders {
+    OwnedHeaders::new().insert(Header {
+        key: EPOCH_HEADER,
+        value: Some(epoch),
+    })
+}
+
+/// Fills `partition` from the cache and the changelog.
+pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restored, RestoreFailure> {
+    let started = Instant::now();
+    let p = partition.id();
+    let cfg = &settings.kafka;
+    let mut c = client_config(&cfg.brokers, true, &cfg.options);
+    c.set("group.id", format!("{}.restore", cfg.group))
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .set("auto.offset.reset", "earliest");
+    let consumer: BaseConsumer = c.create().map_err(RestoreFailure::Client)?;
+    let (low, high) = consumer
+        .fetch_watermarks(&cfg.changelog_topic, p, Duration::from_secs(10))
+        .map_err(RestoreFailure::Watermarks)?;
+
+    // The last value of every key, in log order; records of an older epoch written
+    // after a newer claim are a zombie's and are skipped.
+    let mut latest: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
+    let mut max_epoch = 0u64;
+    let mut from = low;
+    let mut cache_result = "missing";
+    if let Some(dir) = &settings.state_dir {
+        let stamp = Stamp::of(settings, p);
+        match cache::load(dir, &stamp, low, high) {
+            Ok(Some(Cache {
+                records,
+                offset,
+                epoch,
+            })) => {
+                for (k, v) in records {
+                    latest.insert(k, Some(v));
+                }
+                max_epoch = epoch;
+                from = offset;
+                cache_result = "used";
+            }
+            Ok(None) => {}
+            Err(why) => {
+                cache_result = why.code();
+                tracing::warn!(partition = p, reason = why.code(), error = %why, "local cache ignored: restoring from the changelog");
+            }
+        }
+    }
+    settings
+        .metrics
+        .cache
+        .with_label_values(&[cache_result])
+        .inc();
+
+    let mut records = 0u64;
+    if from < high {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition_offset(&cfg.changelog_topic, p, Offset::Offset(from))
+            .map_err(RestoreFailure::Client)?;
+        consumer.assign(&tpl).map_err(RestoreFailure::Client)?;
+        let mut last_progress = Instant::now();
+        let mut at = from;
+        while at < high {
+            match consumer.poll(Duration::from_millis(200)) {
+                Some(Ok(m)) => {
+                    last_progress = Instant::now();
+                    at = m.offset() + 1;
+                    records += 1;
+                    let epoch = epoch_of(&m);
+                    if epoch < max_epoch {
+                        continue;
+                    }
+                    max_epoch = epoch;
+                    let Some(key) = m.key() else { continue };
+                    if key == CLAIM_KEY {
+                        continue;
+                    }
+                    latest.insert(key.to_vec(), m.payload().map(<[u8]>::to_vec));
+                }
+                Some(Err(e)) => {
+                    tracing::debug!(partition = p, error = %e, "changelog read error (retrying)");
+                }
+                None => {}
+            }
+            if last_progress.elapsed() > settings.restore_timeout {
+                return Err(RestoreFailure::Stalled {
+                    want: high,
+                    got: at,
+                    secs: settings.restore_timeout.as_secs(),
+                });
+            }
+        }
+    }
+    // Tombstone chunks first, so that restored orders of evicted months see them.
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = latest
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k, v)))
+        .collect();
+    entries.sort_by(|a, b| {
+        let t = |k: &[u8]| !k.starts_with(crate::engine::TOMBSTONE_PREFIX);
+        (t(&a.0), &a.0).cmp(&(t(&b.0), &b.0))
+    });
+    let mut corrupt = 0u64;
+    for (k, v) in &entries {
+        if let Err(e) = partition.restore(k, v) {
+            // One unreadable order must not hold the partition forever: say so loudly.
+            corrupt += 1;
+            tracing::error!(partition = p, error = %e, "a changelog record does not read back: that order is lost");
+        }
+    }
+    settings.metrics.changelog_errors.inc_by(corrupt);
+    let restored = Restored {
+        epoch: max_epoch + 1,
+        records,
+        cache: cache_result,
+        orders: partition.len(),
+        millis: started.elapsed().as_millis() as u64,
+    };
+    settings
+        .metrics
+        .restore_duration
+        .observe(started.elapsed().as_secs_f64());
+    settings
+        .metrics
+        .restored_orders
+        .inc_by(partition.len() as u64);
+    Ok(restored)
+}

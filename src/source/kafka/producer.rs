@@ -1,0 +1,144 @@
+//! The consumer's one producer (changelog, dead letters, views): idempotent, acks=all.
+//! Its delivery callback runs on librdkafka's thread and only signals the waiting side
+//! through atomics; the partition workers decide what a delivery means.
+
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use rdkafka::error::KafkaError;
+use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::ClientContext;
+
+use super::metrics::KafkaMetrics;
+use crate::event::RejectReason;
+
+/// The changelog records of one commit of one partition.
+#[derive(Default)]
+pub struct Batch {
+    pub outstanding: AtomicUsize,
+    pub failed: AtomicBool,
+}
+
+impl Batch {
+    pub fn done(&self) -> bool {
+        self.outstanding.load(Ordering::Acquire) == 0
+    }
+
+    pub fn failed(&self) -> bool {
+        self.failed.load(Ordering::Acquire)
+    }
+}
+
+/// One dead-letter copy's delivery.
+pub struct DeadLetterState {
+    state: AtomicU8,
+    /// The error of the last failure.
+    code: Mutex<Option<RDKafkaErrorCode>>,
+    pub reason: RejectReason,
+}
+
+const PENDING: u8 = 0;
+const DELIVERED: u8 = 1;
+const FAILED: u8 = 2;
+
+/// Where a dead-letter copy stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DlqState {
+    Pending,
+    Delivered,
+    Failed(RDKafkaErrorCode),
+}
+
+impl DeadLetterState {
+    pub fn new(reason: RejectReason) -> Arc<Self> {
+        Arc::new(DeadLetterState {
+            state: AtomicU8::new(PENDING),
+            code: Mutex::new(None),
+            reason,
+        })
+    }
+
+    pub fn get(&self) -> DlqState {
+        match self.state.load(Ordering::Acquire) {
+            DELIVERED => DlqState::Delivered,
+            FAILED => DlqState::Failed(self.code.lock().unwrap_or(RDKafkaErrorCode::Unknown)),
+            _ => DlqState::Pending,
+        }
+    }
+
+    /// Back to pending for a retry.
+    pub fn retry(&self) {
+        self.state.store(PENDING, Ordering::Release);
+    }
+}
+
+/// What a produced record is, for its delivery report.
+pub enum Delivery {
+    Changelog(Arc<Batch>),
+    DeadLetter(Arc<DeadLetterState>),
+    View,
+}
+
+pub struct Deliveries {
+    pub metrics: Arc<KafkaMetrics>,
+}
+
+impl ClientContext for Deliveries {}
+
+impl ProducerContext for Deliveries {
+    type DeliveryOpaque = Box<Delivery>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, delivery: Box<Delivery>) {
+        let err = result
+            .as_ref()
+            .err()
+            .map(|(e, _)| e.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Unknown));
+        match *delivery {
+            Delivery::Changelog(batch) => {
+                if err.is_some() {
+                    batch.failed.store(true, Ordering::Release);
+                    self.metrics.changelog_errors.inc();
+                }
+                batch.outstanding.fetch_sub(1, Ordering::AcqRel);
+            }
+            Delivery::DeadLetter(d) => match err {
+                None => {
+                    self.metrics
+                        .dead_letter
+                        .with_label_values(&[d.reason.code()])
+                        .inc();
+                    d.state.store(DELIVERED, Ordering::Release);
+                }
+                Some(code) => {
+                    self.metrics.dead_letter_errors.inc();
+                    *d.code.lock() = Some(code);
+                    d.state.store(FAILED, Ordering::Release);
+                }
+            },
+            Delivery::View => {}
+        }
+    }
+}
+
+pub type Producer = ThreadedProducer<Deliveries>;
+
+/// Queues a record; a full queue is back-pressure: wait for room (until `give_up`).
+pub fn send<'a>(
+    producer: &Producer,
+    mut record: BaseRecord<'a, [u8], [u8], Box<Delivery>>,
+    give_up: impl Fn() -> bool,
+) -> Result<(), (KafkaError, Box<Delivery>)> {
+    loop {
+        match producer.send(record) {
+            Ok(()) => return Ok(()),
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) if !give_up() => {
+                record = r;
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err((e, r)) => return Err((e, r.delivery_opaque)),
+        }
+    }
+}
