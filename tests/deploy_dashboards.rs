@@ -175,9 +175,7 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     // the rate() windows.
     wait(&format!("up{{job=\"{}\"}} == 1", prom::JOB));
     wait(&format!("hotline_orders_dispatched{{month=\"{month}\"}}"));
-    wait(&format!(
-        "hotline:unit_assessed:max{{month=\"{month}\"}} == 1"
-    ));
+    wait(&format!("hotline:unit_assessed{{month=\"{month}\"}} == 1"));
     wait(&format!(
         "count_over_time(up{{job=\"{}\"}}[1m]) >= 5",
         prom::JOB
@@ -194,7 +192,7 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     let on = "on (center, unit, month)";
     let unit = [
         format!(
-            "topk(1, hotline:unit_orders_assigned:sum{{{sel}}} and {on} (hotline:unit_assessed:max == 1) \
+            "topk(1, hotline:unit_orders_assigned:sum{{{sel}}} and {on} (hotline:unit_assessed == 1) \
              and {on} (hotline:unit_callbacks_valid:sum > 0) and {on} (hotline:unit_consultations:sum > 0))"
         ),
         format!("topk(1, hotline:unit_orders_assigned:sum{{{sel}}})"),

@@ -836,6 +836,10 @@ fn k8s_configmap_carries_the_deploy_config() {
 // ---------------------------------------------------------------------------------------
 // Grafana
 
+/// Every panel and query variable reads the `$datasource` template variable, so the
+/// dashboards work in a Grafana whose Prometheus has any uid.
+const DATASOURCE: &str = "${datasource}";
+
 #[test]
 fn dashboards_exist_with_their_variables() {
     let names: Vec<String> = prom::dashboard_files()
@@ -893,9 +897,9 @@ fn every_dashboard_panel_is_complete() {
         let defined: BTreeSet<String> = prom::template_variables(&dash).into_iter().collect();
         for var in dash["templating"]["list"].as_array().into_iter().flatten() {
             let name = var["name"].as_str().unwrap_or("?");
-            if var["type"] == "query" && var["datasource"]["uid"] != "prometheus" {
+            if var["type"] == "query" && var["datasource"]["uid"] != DATASOURCE {
                 problems.push(format!(
-                    "{file}: variable ${name} does not use datasource uid prometheus"
+                    "{file}: variable ${name} does not use the datasource {DATASOURCE}"
                 ));
             }
             for used in prom::variables_in(&prom::variable_query(var).unwrap_or_default()) {
@@ -921,8 +925,8 @@ fn every_dashboard_panel_is_complete() {
             {
                 problems.push(format!("{at}: no description"));
             }
-            if panel["datasource"]["uid"] != "prometheus" {
-                problems.push(format!("{at}: datasource uid is not `prometheus`"));
+            if panel["datasource"]["uid"] != DATASOURCE {
+                problems.push(format!("{at}: datasource uid is not `{DATASOURCE}`"));
             }
             let targets = panel["targets"].as_array().cloned().unwrap_or_default();
             if !targets
@@ -932,7 +936,7 @@ fn every_dashboard_panel_is_complete() {
                 problems.push(format!("{at}: no target with an expr"));
             }
             for t in &targets {
-                if !t["datasource"].is_null() && t["datasource"]["uid"] != "prometheus" {
+                if !t["datasource"].is_null() && t["datasource"]["uid"] != DATASOURCE {
                     problems.push(format!(
                         "{at}: target {} uses another datasource",
                         t["refId"]
@@ -981,13 +985,15 @@ fn dashboards_use_only_the_metric_contract_and_recorded_series() {
 }
 
 #[test]
-fn grafana_datasource_has_the_uid_the_dashboards_use() {
+fn grafana_provisions_the_default_datasource_the_variable_picks() {
+    // The dashboards' $datasource variable lists datasources of type prometheus and starts
+    // on the default one: compose's Grafana provisions exactly that.
     let ds = prom::load_yaml(&deploy("grafana/provisioning/datasources/prometheus.yml"));
     let list = ds["datasources"].as_sequence().expect("datasources");
     let prometheus = list
         .iter()
-        .find(|d| d["uid"] == "prometheus")
-        .expect("a datasource with uid `prometheus`");
+        .find(|d| d["isDefault"].as_bool() == Some(true))
+        .expect("a default datasource");
     assert_eq!(prometheus["type"].as_str(), Some("prometheus"));
     assert_eq!(
         prometheus["url"].as_str(),
