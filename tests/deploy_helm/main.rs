@@ -435,13 +435,25 @@ fn optional_parts_follow_their_switches() {
 }
 
 #[test]
-fn contradictory_values_are_refused() {
+fn contradictory_or_misspelled_values_are_refused() {
     let cases = [
         json!({"terminationGracePeriodSeconds": 30, "shutdownGraceSeconds": 30}),
         json!({"kafka": {"credentials": {"create": true, "existingSecret": "x"}}}),
         json!({"kafka": {"brokers": ""}}),
+        // A misspelled key would otherwise fall back to the default silently.
+        json!({"kafka": {"broker": "b1:9092"}}),
+        json!({"logs": {"format": "xml"}}),
     ];
     for (case, r) in cases.iter().zip(render(&cases)) {
         assert!(r.error.is_some(), "rendered although contradictory: {case}");
     }
+    // helm lint reports the schema's refusal as an error, naming the key.
+    let typo = &render(&cases[3..4])[0];
+    assert!(
+        lint_problems(typo)
+            .iter()
+            .any(|p| p.contains("'broker' not allowed")),
+        "{:?}",
+        lint_problems(typo)
+    );
 }
