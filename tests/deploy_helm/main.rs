@@ -423,6 +423,7 @@ fn optional_parts_follow_their_switches() {
         Some(9100)
     );
     assert!(r.of_kind("PodDisruptionBudget").is_empty());
+    assert!(r.of_kind("NetworkPolicy").is_empty(), "off by default");
     let cm = r
         .of_kind("ConfigMap")
         .into_iter()
@@ -431,6 +432,30 @@ fn optional_parts_follow_their_switches() {
     assert_eq!(
         cm["data"]["assessment.toml"].as_str(),
         Some("[assessment]\nmin_assigned = 5\n")
+    );
+}
+
+#[test]
+fn a_network_policy_admits_only_the_listed_peers_on_the_http_port() {
+    let peer = json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}});
+    let r = render_one(json!({"networkPolicy": {"enabled": true, "from": [peer]}}));
+    let np = r.one("NetworkPolicy");
+    assert!(selects(
+        &np["spec"]["podSelector"]["matchLabels"],
+        &r.deployment()["spec"]["template"]["metadata"]["labels"]
+    ));
+    let rule = &np["spec"]["ingress"][0];
+    assert_eq!(rule["ports"][0]["port"].as_str(), Some("http"));
+    assert_eq!(
+        serde_json::to_value(&rule["from"]).expect("JSON"),
+        json!([peer]),
+        "the peers are not the ones given"
+    );
+    // Enabled without peers would shut everyone out, Prometheus included: refused.
+    let none = render(&[json!({"networkPolicy": {"enabled": true}})]).remove(0);
+    assert!(
+        none.error.is_some(),
+        "a NetworkPolicy without peers rendered"
     );
 }
 
