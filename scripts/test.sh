@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (Debian's
-# prometheus — promtool included — and chromium; the tansu Kafka-protocol broker),
-# then runs every test. Usage: scripts/test.sh [extra cargo test args]
+# prometheus — promtool included — and chromium; Helm's SDK from PyPI; the tansu
+# Kafka-protocol broker), then runs every test. Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -11,6 +11,7 @@ need_apt=()
 pkg-config --exists openssl 2>/dev/null || need_apt+=(libssl-dev pkg-config)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 # A CJK font, so the report screenshots show characters rather than boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -20,6 +21,16 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+
+# Helm's Go SDK as a library (PyPI's helm-python-sdk; no helm binary is packaged in the
+# registries reachable here) for tests/deploy_helm.rs: helm lint and helm template, offline.
+helm_py="${CARGO_TARGET_DIR:-target}/tools/helm-python"
+if ! PYTHONPATH="$helm_py" python3 -c 'import helm_python' >/dev/null 2>&1; then
+  echo "test.sh: installing helm-python-sdk 0.2.2 (PyPI) into $helm_py"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$helm_py" helm-python-sdk==0.2.2
+fi
+HOTLINE_HELM_PYTHONPATH="$(cd "$helm_py" && pwd)"
+export HOTLINE_HELM_PYTHONPATH
 
 if ! command -v tansu >/dev/null 2>&1; then
   echo "test.sh: installing the tansu broker (cargo install; about 15 minutes on 2 cores)"

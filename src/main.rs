@@ -22,6 +22,8 @@ fn main() -> ExitCode {
         Command::Simulate(args) => cli::simulate(&cli.common, args),
         Command::Produce(args) => cli::produce(&cli.common, args),
         Command::Serve(args) => serve(&cli.common, args),
+        Command::CheckConfig(args) => cli::check_config(&cli.common, args),
+        Command::Completions(args) => cli::completions(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -150,7 +150,7 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
     common::kafka::produce(&brokers, &topic, 4, &[&bad], &[]);
-    let _producer = produce(&brokers, &topic, &dir.path().join("produce.log"));
+    let mut producer = produce(&brokers, &topic, &dir.path().join("produce.log"));
     cmd.args(["--brokers", &brokers, "--topic", &topic])
         .args(["--group", &format!("deploy-dashboards-{unique}")])
         .args(["--dlq-topic", &format!("{topic}.dlq")]);
@@ -175,9 +175,7 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     // the rate() windows.
     wait(&format!("up{{job=\"{}\"}} == 1", prom::JOB));
     wait(&format!("hotline_orders_dispatched{{month=\"{month}\"}}"));
-    wait(&format!(
-        "hotline:unit_assessed:max{{month=\"{month}\"}} == 1"
-    ));
+    wait(&format!("hotline:unit_assessed{{month=\"{month}\"}} == 1"));
     wait(&format!(
         "count_over_time(up{{job=\"{}\"}}[1m]) >= 5",
         prom::JOB
@@ -194,7 +192,7 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     let on = "on (center, unit, month)";
     let unit = [
         format!(
-            "topk(1, hotline:unit_orders_assigned:sum{{{sel}}} and {on} (hotline:unit_assessed:max == 1) \
+            "topk(1, hotline:unit_orders_assigned:sum{{{sel}}} and {on} (hotline:unit_assessed == 1) \
              and {on} (hotline:unit_callbacks_valid:sum > 0) and {on} (hotline:unit_consultations:sum > 0))"
         ),
         format!("topk(1, hotline:unit_orders_assigned:sum{{{sel}}})"),
@@ -207,6 +205,9 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         ("month", month.as_str()),
         ("unit", unit.as_str()),
         ("instance", ".*"),
+        // Panels name their datasource `${datasource}`; the queries themselves do not
+        // use it, but a query that did would read this one.
+        ("datasource", "prometheus"),
     ];
 
     let mut queries: Vec<(String, String)> = prom::all_dashboard_queries(&values)
@@ -259,4 +260,65 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         queries.len(),
         report.join("\n")
     );
+
+    // With one instance reading every partition, what the recording rules recompute from
+    // the summed counts (assessment, satisfaction, score with assessment.toml's weights)
+    // equals what the service computes itself. Compared once the stream has been
+    // consumed, so that scrape and rule evaluation see the same counts.
+    let deadline = Instant::now() + Duration::from_secs(180);
+    while !matches!(producer.child.try_wait(), Ok(Some(_))) {
+        assert!(
+            Instant::now() < deadline,
+            "the producer did not finish:\n{}",
+            producer.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    let settled = || {
+        prometheus
+            .query("sum(hotline_kafka_consumer_lag_messages) == 0")
+            .is_ok_and(|r| !r.is_empty())
+    };
+    while !settled() {
+        assert!(Instant::now() < deadline, "the service did not catch up");
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(4));
+    let by = "on (center, unit, month) group_left max by (center, unit, month)";
+    for (recorded, service, what) in [
+        ("hotline:unit_score", "hotline_unit_score", "score"),
+        (
+            "hotline:unit_assessed",
+            "hotline_unit_assessed",
+            "assessment",
+        ),
+        (
+            "hotline:unit_satisfaction_ratio:monthly",
+            "hotline_unit_satisfaction_ratio",
+            "satisfaction",
+        ),
+    ] {
+        let count = |q: &str| {
+            prometheus
+                .series_count(q)
+                .unwrap_or_else(|e| panic!("{q}: {e}"))
+        };
+        let n = count(recorded);
+        assert!(n > 0, "no {recorded}");
+        assert_eq!(
+            n,
+            count(&format!("max by (center, unit, month) ({service})")),
+            "{what}: the rules and the service disagree on which units have one"
+        );
+        let differ = format!("abs({recorded} - {by} ({service})) > 1e-9");
+        let off = prometheus
+            .query(&differ)
+            .unwrap_or_else(|e| panic!("{differ}: {e}"));
+        assert!(
+            off.is_empty(),
+            "{what}: the recording rule differs from the service for {} units: {:?}",
+            off.len(),
+            off.iter().take(3).collect::<Vec<_>>()
+        );
+    }
 }

@@ -585,7 +585,7 @@ fn selects(selector: &Yaml, labels: &Yaml) -> bool {
 fn k8s_manifests_have_the_expected_kinds() {
     let docs = k8s_documents();
     let expected = [
-        ("StatefulSet", "apps/v1"),
+        ("Deployment", "apps/v1"),
         ("Service", "v1"),
         ("ServiceMonitor", "monitoring.coreos.com/v1"),
         ("PodDisruptionBudget", "policy/v1"),
@@ -598,6 +598,14 @@ fn k8s_manifests_have_the_expected_kinds() {
             assert_eq!(d["apiVersion"].as_str(), Some(api), "{kind} apiVersion");
             assert!(d["metadata"]["name"].is_string(), "a {kind} without a name");
         }
+    }
+    // State lives in Kafka (changelog and views topics): no pod needs an identity or a
+    // volume of its own.
+    for kind in ["StatefulSet", "PersistentVolumeClaim"] {
+        assert!(
+            of_kind(&docs, kind).is_empty(),
+            "deploy/k8s still has a {kind}"
+        );
     }
     let services = of_kind(&docs, "Service");
     assert_eq!(services.len(), 2, "a headless and a regular Service");
@@ -627,13 +635,13 @@ fn k8s_manifests_have_the_expected_kinds() {
 }
 
 #[test]
-fn k8s_statefulset_services_pdb_and_monitor_agree() {
+fn k8s_deployment_services_pdb_and_monitor_agree() {
     let docs = k8s_documents();
-    let sts = of_kind(&docs, "StatefulSet")[0];
-    let pod_labels = &sts["spec"]["template"]["metadata"]["labels"];
+    let deployment = of_kind(&docs, "Deployment")[0];
+    let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
     assert!(
-        selects(&sts["spec"]["selector"]["matchLabels"], pod_labels),
-        "the StatefulSet selector does not match its pod template"
+        selects(&deployment["spec"]["selector"]["matchLabels"], pod_labels),
+        "the Deployment selector does not match its pod template"
     );
     let services = of_kind(&docs, "Service");
     for s in &services {
@@ -648,8 +656,9 @@ fn k8s_statefulset_services_pdb_and_monitor_agree() {
         .find(|s| s["spec"]["clusterIP"] == "None")
         .expect("headless Service");
     assert_eq!(
-        sts["spec"]["serviceName"], headless["metadata"]["name"],
-        "serviceName"
+        headless["spec"]["publishNotReadyAddresses"].as_bool(),
+        Some(true),
+        "pods still catching up must be scraped too"
     );
 
     let pdb = of_kind(&docs, "PodDisruptionBudget")[0];
@@ -699,7 +708,7 @@ fn k8s_statefulset_services_pdb_and_monitor_agree() {
     );
 
     // Every Service's targetPort is a named container port.
-    let container = &sts["spec"]["template"]["spec"]["containers"][0];
+    let container = &deployment["spec"]["template"]["spec"]["containers"][0];
     let port_names: BTreeSet<String> = container["ports"]
         .as_sequence()
         .into_iter()
@@ -717,22 +726,45 @@ fn k8s_statefulset_services_pdb_and_monitor_agree() {
     }
 }
 
-fn container_env(container: &Yaml) -> BTreeMap<String, String> {
-    container["env"]
-        .as_sequence()
-        .into_iter()
-        .flatten()
-        .filter_map(|e| Some((e["name"].as_str()?.to_owned(), text(&e["value"])?)))
-        .collect()
+/// A container's environment: `envFrom` ConfigMaps first, then `env` (a value, or
+/// `fieldRef:PATH` for the downward API).
+fn container_env(docs: &[(String, Yaml)], container: &Yaml) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    for from in container["envFrom"].as_sequence().into_iter().flatten() {
+        let name = &from["configMapRef"]["name"];
+        let cm = of_kind(docs, "ConfigMap")
+            .into_iter()
+            .find(|c| c["metadata"]["name"] == *name)
+            .unwrap_or_else(|| panic!("envFrom ConfigMap {name:?} is not defined"));
+        for (k, v) in cm["data"].as_mapping().into_iter().flatten() {
+            if let (Some(k), Some(v)) = (text(k), text(v)) {
+                env.insert(k, v);
+            }
+        }
+    }
+    for e in container["env"].as_sequence().into_iter().flatten() {
+        let Some(name) = e["name"].as_str() else {
+            continue;
+        };
+        let value = text(&e["value"]).or_else(|| {
+            e["valueFrom"]["fieldRef"]["fieldPath"]
+                .as_str()
+                .map(|p| format!("fieldRef:{p}"))
+        });
+        if let Some(value) = value {
+            env.insert(name.to_owned(), value);
+        }
+    }
+    env
 }
 
 #[test]
 fn k8s_pod_shuts_down_gracefully_probes_and_runs_as_non_root() {
     let docs = k8s_documents();
-    let sts = of_kind(&docs, "StatefulSet")[0];
-    let pod = &sts["spec"]["template"]["spec"];
+    let deployment = of_kind(&docs, "Deployment")[0];
+    let pod = &deployment["spec"]["template"]["spec"];
     let container = &pod["containers"][0];
-    let env = container_env(container);
+    let env = container_env(&docs, container);
 
     let grace: u64 = env.get("HOTLINE_SHUTDOWN_GRACE_SECS").map_or(30, |v| {
         v.parse().expect("HOTLINE_SHUTDOWN_GRACE_SECS is a number")
@@ -771,7 +803,7 @@ fn k8s_pod_shuts_down_gracefully_probes_and_runs_as_non_root() {
         );
     }
 
-    // The state dir is the volumeClaimTemplate; the config is the ConfigMap.
+    // The state dir is an optional cache (an emptyDir); the config is the ConfigMap.
     let mounts: BTreeMap<String, String> = container["volumeMounts"]
         .as_sequence()
         .into_iter()
@@ -783,14 +815,20 @@ fn k8s_pod_shuts_down_gracefully_probes_and_runs_as_non_root() {
             ))
         })
         .collect();
+    let volume = |name: &str| {
+        pod["volumes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .find(|v| v["name"].as_str() == Some(name))
+            .cloned()
+            .unwrap_or_else(|| panic!("no volume {name}"))
+    };
     let state_dir = env.get("HOTLINE_STATE_DIR").expect("HOTLINE_STATE_DIR");
-    let claim = sts["spec"]["volumeClaimTemplates"][0]["metadata"]["name"]
-        .as_str()
-        .expect("a volumeClaimTemplate");
-    assert_eq!(
-        mounts.get(state_dir).map(String::as_str),
-        Some(claim),
-        "state dir mount"
+    let cache = mounts.get(state_dir).expect("a volume at the state dir");
+    assert!(
+        volume(cache)["emptyDir"].is_mapping(),
+        "the cache at {state_dir} is not an emptyDir"
     );
 
     let config_dir = Path::new(env.get("HOTLINE_CONFIG").expect("HOTLINE_CONFIG"))
@@ -821,9 +859,59 @@ fn k8s_pod_shuts_down_gracefully_probes_and_runs_as_non_root() {
 }
 
 #[test]
+fn k8s_pod_reads_kafka_topics_and_static_membership() {
+    let docs = k8s_documents();
+    let deployment = of_kind(&docs, "Deployment")[0];
+    let env = container_env(
+        &docs,
+        &deployment["spec"]["template"]["spec"]["containers"][0],
+    );
+    for key in [
+        "HOTLINE_BROKERS",
+        "HOTLINE_GROUP",
+        "HOTLINE_TOPIC",
+        "HOTLINE_DLQ_TOPIC",
+        "HOTLINE_CHANGELOG_TOPIC",
+        "HOTLINE_VIEWS_TOPIC",
+    ] {
+        assert!(
+            env.get(key).is_some_and(|v| !v.is_empty()),
+            "the pod lacks {key}"
+        );
+    }
+    let topics: BTreeSet<&str> = [
+        "HOTLINE_TOPIC",
+        "HOTLINE_DLQ_TOPIC",
+        "HOTLINE_CHANGELOG_TOPIC",
+        "HOTLINE_VIEWS_TOPIC",
+    ]
+    .iter()
+    .map(|k| env[*k].as_str())
+    .collect();
+    assert_eq!(topics.len(), 4, "the four topics must differ: {topics:?}");
+    assert_eq!(
+        env.get("HOTLINE_GROUP_INSTANCE_ID").map(String::as_str),
+        Some("fieldRef:metadata.name"),
+        "static membership comes from the pod's name"
+    );
+    // Bound on the pod's address (reachable by Prometheus and the probes), not 0.0.0.0.
+    assert_eq!(
+        env.get("POD_IP").map(String::as_str),
+        Some("fieldRef:status.podIP")
+    );
+    assert_eq!(
+        env.get("HOTLINE_LISTEN").map(String::as_str),
+        Some("$(POD_IP):9898")
+    );
+}
+
+#[test]
 fn k8s_configmap_carries_the_deploy_config() {
     let docs = k8s_documents();
-    let cm = of_kind(&docs, "ConfigMap")[0];
+    let cm = of_kind(&docs, "ConfigMap")
+        .into_iter()
+        .find(|c| c["data"]["assessment.toml"].is_string())
+        .expect("a ConfigMap with assessment.toml");
     for file in ["assessment.toml", "units.toml"] {
         assert_eq!(
             cm["data"][file].as_str(),
@@ -835,6 +923,10 @@ fn k8s_configmap_carries_the_deploy_config() {
 
 // ---------------------------------------------------------------------------------------
 // Grafana
+
+/// Every panel and query variable reads the `$datasource` template variable, so the
+/// dashboards work in a Grafana whose Prometheus has any uid.
+const DATASOURCE: &str = "${datasource}";
 
 #[test]
 fn dashboards_exist_with_their_variables() {
@@ -893,9 +985,9 @@ fn every_dashboard_panel_is_complete() {
         let defined: BTreeSet<String> = prom::template_variables(&dash).into_iter().collect();
         for var in dash["templating"]["list"].as_array().into_iter().flatten() {
             let name = var["name"].as_str().unwrap_or("?");
-            if var["type"] == "query" && var["datasource"]["uid"] != "prometheus" {
+            if var["type"] == "query" && var["datasource"]["uid"] != DATASOURCE {
                 problems.push(format!(
-                    "{file}: variable ${name} does not use datasource uid prometheus"
+                    "{file}: variable ${name} does not use the datasource {DATASOURCE}"
                 ));
             }
             for used in prom::variables_in(&prom::variable_query(var).unwrap_or_default()) {
@@ -921,8 +1013,8 @@ fn every_dashboard_panel_is_complete() {
             {
                 problems.push(format!("{at}: no description"));
             }
-            if panel["datasource"]["uid"] != "prometheus" {
-                problems.push(format!("{at}: datasource uid is not `prometheus`"));
+            if panel["datasource"]["uid"] != DATASOURCE {
+                problems.push(format!("{at}: datasource uid is not `{DATASOURCE}`"));
             }
             let targets = panel["targets"].as_array().cloned().unwrap_or_default();
             if !targets
@@ -932,7 +1024,7 @@ fn every_dashboard_panel_is_complete() {
                 problems.push(format!("{at}: no target with an expr"));
             }
             for t in &targets {
-                if !t["datasource"].is_null() && t["datasource"]["uid"] != "prometheus" {
+                if !t["datasource"].is_null() && t["datasource"]["uid"] != DATASOURCE {
                     problems.push(format!(
                         "{at}: target {} uses another datasource",
                         t["refId"]
@@ -981,13 +1073,15 @@ fn dashboards_use_only_the_metric_contract_and_recorded_series() {
 }
 
 #[test]
-fn grafana_datasource_has_the_uid_the_dashboards_use() {
+fn grafana_provisions_the_default_datasource_the_variable_picks() {
+    // The dashboards' $datasource variable lists datasources of type prometheus and starts
+    // on the default one: compose's Grafana provisions exactly that.
     let ds = prom::load_yaml(&deploy("grafana/provisioning/datasources/prometheus.yml"));
     let list = ds["datasources"].as_sequence().expect("datasources");
     let prometheus = list
         .iter()
-        .find(|d| d["uid"] == "prometheus")
-        .expect("a datasource with uid `prometheus`");
+        .find(|d| d["isDefault"].as_bool() == Some(true))
+        .expect("a default datasource");
     assert_eq!(prometheus["type"].as_str(), Some("prometheus"));
     assert_eq!(
         prometheus["url"].as_str(),

@@ -75,6 +75,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Feed a Kafka topic from JSON Lines files or from the simulator.
     Produce(ProduceArgs),
+    /// Check serve's settings (config, unit registry, Kafka client; topics with --check-topics).
+    CheckConfig(super::check::CheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(super::completions::CompletionsArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
