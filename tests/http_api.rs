@@ -72,7 +72,7 @@ const PIPELINE: &[(&str, &[&str])] = &[
     ("hotline_unknown_units_total", &[]),
     ("hotline_orders_tracked", &[]),
     ("hotline_watermark_timestamp_seconds", &[]),
-    ("hotline_build_info", &["version"]),
+    ("hotline_build_info", &["version", "revision"]),
 ];
 
 fn service() -> ServiceHandle {
@@ -515,6 +515,7 @@ fn openapi_document_matches_real_responses() {
         ),
         ("/report", format!("/report?month={MONTH}"), 200),
         ("/report", format!("/report?month={MONTH}&format=md"), 200),
+        ("/report", "/report".to_owned(), 200),
         ("/report", "/report?month=2024-13".to_owned(), 400),
         ("/report", "/report?month=2019-01".to_owned(), 404),
         ("/healthz", "/healthz".to_owned(), 200),

@@ -1,24 +1,48 @@
-//! The HTTP server: `/metrics`, `/healthz`, `/readyz`, the JSON API and `/report`.
+//! The HTTP server: `/metrics`, `/healthz`, `/readyz`, the JSON API, `/report` and an
+//! index at `/`.
+//!
+//! Heavy handlers (`/metrics`, `/report`, `/api/*`) render on the blocking pool, at most
+//! [`HEAVY_CONCURRENCY`] at a time, so the async workers stay free and `/healthz`
+//! answers at once whatever the scrape load. Access (TLS, basic auth) follows the
+//! exporter-toolkit web configuration file ([`WebConfig`]).
+//!
+//! # Layout
+//!
+//! - `api` — the JSON API and the bulletin page.
+//! - `exposition` — `/metrics`: format negotiation, gzip, the render cache.
+//! - `openmetrics` — the OpenMetrics text encoder.
+//! - `web` — the web configuration file: TLS and basic auth.
+//! - `serve` — the connection loop (plain or TLS) with graceful shutdown.
 
+mod api;
+mod exposition;
+mod openmetrics;
+mod serve;
+mod web;
+
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use parking_lot::Mutex;
-use prometheus::{Encoder, Registry, TextEncoder};
-use serde::Deserialize;
+use prometheus::Registry;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
+pub use self::exposition::{negotiate, render as render_exposition, Cache, Format};
+pub use self::web::{
+    basic_credentials, BasicAuth, ClientAuth, Tls, TlsSettings, WebConfig, WebConfigError,
+};
 use crate::config::Assessment;
 use crate::engine::Shared;
-use crate::event::{Millis, Month};
-use crate::report;
+use crate::event::Millis;
 use crate::source::{wall_clock, AsOf};
-use crate::units::LabelId;
-use crate::view::{month_figures, months, overdue_list, MonthFigures};
 
 /// Liveness is the process answering; readiness is set by the source.
 #[derive(Default)]
@@ -48,15 +72,74 @@ impl Health {
     }
 }
 
+/// The state revision: any change to what `/metrics` shows must change it. The engine
+/// provides it; [`pipeline_revision`] is the stand-in until it does.
+pub type Revision = Arc<dyn Fn() -> u64 + Send + Sync>;
+
+/// A revision from the pipeline counters: every applied, duplicate, late or rejected
+/// event moves it.
+pub fn pipeline_revision(shared: Arc<Shared>) -> Revision {
+    Arc::new(move || {
+        let s = &shared.stats;
+        let rejected: u64 = s.rejected.iter().map(|r| r.load(Ordering::Relaxed)).sum();
+        s.applied_total()
+            .wrapping_add(s.duplicates.load(Ordering::Relaxed))
+            .wrapping_add(s.late.load(Ordering::Relaxed))
+            .wrapping_add(rejected)
+    })
+}
+
+/// Heavy renders running at once; more wait (asynchronously) for a turn.
+pub const HEAVY_CONCURRENCY: usize = 2;
+
 pub struct HttpState {
     pub shared: Arc<Shared>,
     pub assessment: Arc<Assessment>,
     pub registry: Registry,
     pub health: Arc<Health>,
     pub as_of: AsOf,
+    /// Keys the `/metrics` cache (with the wall-clock second).
+    pub revision: Revision,
+    /// Basic auth of everything but the probes; `None`: open.
+    pub auth: Option<Arc<BasicAuth>>,
+    cache: Arc<Cache>,
+    heavy: Arc<Semaphore>,
 }
 
 impl HttpState {
+    /// Open access; the revision from the pipeline counters.
+    pub fn new(
+        shared: Arc<Shared>,
+        assessment: Arc<Assessment>,
+        registry: Registry,
+        health: Arc<Health>,
+        as_of: AsOf,
+    ) -> Self {
+        HttpState {
+            revision: pipeline_revision(shared.clone()),
+            shared,
+            assessment,
+            registry,
+            health,
+            as_of,
+            auth: None,
+            cache: Arc::new(Cache::default()),
+            heavy: Arc::new(Semaphore::new(HEAVY_CONCURRENCY)),
+        }
+    }
+
+    /// Replaces the revision hook (the engine's own state revision).
+    pub fn with_revision(mut self, revision: Revision) -> Self {
+        self.revision = revision;
+        self
+    }
+
+    /// Requires these users' credentials on everything but `/healthz` and `/readyz`.
+    pub fn with_auth(mut self, auth: Option<BasicAuth>) -> Self {
+        self.auth = auth.map(Arc::new);
+        self
+    }
+
     fn as_of(&self) -> Millis {
         let wm = self.shared.watermark.load(Ordering::Relaxed);
         self.as_of.at(wm, wall_clock())
@@ -64,37 +147,152 @@ impl HttpState {
 }
 
 pub fn router(state: Arc<HttpState>) -> Router {
-    Router::new()
+    let guarded = Router::new()
+        .route("/", get(index))
         .route("/metrics", get(metrics))
-        .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(readyz))
         .route("/api/v1/months", get(api_months))
         .route("/api/v1/months/{month}/units", get(api_units))
         .route("/api/v1/months/{month}/overdue", get(api_overdue))
         .route("/api/v1/months/{month}/summary", get(api_summary))
         .route("/report", get(report_page))
+        .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
+    Router::new()
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .merge(guarded)
         .with_state(state)
 }
 
-async fn metrics(State(st): State<Arc<HttpState>>) -> Response {
-    let families = st.registry.gather();
-    let mut buf = Vec::with_capacity(64 * 1024);
-    match TextEncoder::new().encode(&families, &mut buf) {
-        // Label values are Chinese unit names: say the charset.
-        Ok(()) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            buf,
-        )
-            .into_response(),
+/// Serves `state` on `listener` (TLS when `tls` is given) until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<HttpState>,
+    tls: Option<Arc<Tls>>,
+    shutdown: impl Future<Output = ()>,
+) {
+    serve::serve(listener, router(state), tls, shutdown).await;
+}
+
+/// Runs a heavy handler on the blocking pool, at most [`HEAVY_CONCURRENCY`] at once.
+async fn offload<F>(st: Arc<HttpState>, f: F) -> Response
+where
+    F: FnOnce(&HttpState) -> Response + Send + 'static,
+{
+    let Ok(permit) = st.heavy.clone().acquire_owned().await else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let job = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        f(&st)
+    });
+    match job.await {
+        Ok(r) => r,
         Err(e) => {
-            tracing::error!(error = %e, "cannot encode metrics");
+            tracing::error!(error = %e, "a request handler failed");
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
 }
+
+type St = State<Arc<HttpState>>;
+
+async fn api_months(State(st): St) -> Response {
+    offload(st, api::api_months).await
+}
+
+async fn api_units(
+    State(st): St,
+    Path(m): Path<String>,
+    Query(q): Query<api::CenterQuery>,
+) -> Response {
+    offload(st, move |st: &HttpState| api::api_units(st, &m, &q)).await
+}
+
+async fn api_overdue(
+    State(st): St,
+    Path(m): Path<String>,
+    Query(q): Query<api::CenterQuery>,
+) -> Response {
+    offload(st, move |st: &HttpState| api::api_overdue(st, &m, &q)).await
+}
+
+async fn api_summary(
+    State(st): St,
+    Path(m): Path<String>,
+    Query(q): Query<api::CenterQuery>,
+) -> Response {
+    offload(st, move |st: &HttpState| api::api_summary(st, &m, &q)).await
+}
+
+async fn report_page(State(st): St, Query(q): Query<api::ReportQuery>) -> Response {
+    offload(st, move |st: &HttpState| api::report_page(st, &q)).await
+}
+
+async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
+    offload(st, move |st: &HttpState| {
+        let key = ((st.revision)(), (wall_clock() / 1000) as u64);
+        exposition::respond(&st.cache, &st.registry, key, &headers)
+    })
+    .await
+}
+
+/// Basic auth (when configured): remembered logins pass at once, others are checked
+/// with bcrypt on the blocking pool.
+async fn require_auth(State(st): State<Arc<HttpState>>, req: Request, next: Next) -> Response {
+    let Some(auth) = st.auth.clone() else {
+        return next.run(req).await;
+    };
+    let creds = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(basic_credentials);
+    let ok = match creds {
+        None => false,
+        Some((user, password)) => {
+            auth.known(&user, &password)
+                || tokio::task::spawn_blocking(move || auth.verify(&user, &password))
+                    .await
+                    .unwrap_or(false)
+        }
+    };
+    if ok {
+        next.run(req).await
+    } else {
+        (
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"hotline-pulse\", charset=\"UTF-8\""),
+            )],
+            "Unauthorized\n",
+        )
+            .into_response()
+    }
+}
+
+/// `/`: what this server offers, with links.
+async fn index() -> Html<&'static str> {
+    Html(INDEX)
+}
+
+const INDEX: &str = r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>hotline-pulse</title>
+<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}
+code{background:#f4f4f4;padding:0 .2em}td{padding:.2em .8em .2em 0;vertical-align:top}</style></head>
+<body><h1>hotline-pulse</h1>
+<p>Live figures and the monthly bulletin (通报) of a 12345 hotline.</p>
+<table>
+<tr><td><a href="/metrics">/metrics</a></td><td>Prometheus metrics (OpenMetrics when asked; gzip)</td></tr>
+<tr><td><a href="/report">/report</a></td><td>the bulletin of the most recent month; <code>?month=YYYY-MM</code>, <code>&amp;format=md</code>, <code>&amp;center=NAME</code></td></tr>
+<tr><td><a href="/api/v1/months">/api/v1/months</a></td><td>retained months with data</td></tr>
+<tr><td><code>/api/v1/months/{month}/units</code></td><td>every unit's figures</td></tr>
+<tr><td><code>/api/v1/months/{month}/summary</code></td><td>the centre's figures</td></tr>
+<tr><td><code>/api/v1/months/{month}/overdue</code></td><td>the overdue-order list</td></tr>
+<tr><td><a href="/healthz">/healthz</a></td><td>liveness</td></tr>
+<tr><td><a href="/readyz">/readyz</a></td><td>readiness (with the reason when not ready)</td></tr>
+</table></body></html>
+"#;
 
 async fn readyz(State(st): State<Arc<HttpState>>) -> Response {
     if st.health.is_ready() {
@@ -106,137 +304,4 @@ async fn readyz(State(st): State<Arc<HttpState>>) -> Response {
         )
             .into_response()
     }
-}
-
-/// A JSON error body with a message.
-fn error(status: StatusCode, message: String) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
-}
-
-#[derive(Deserialize)]
-struct CenterQuery {
-    center: Option<String>,
-}
-
-/// Resolves `{month}` and `?center=`: 400 for a malformed month, 404 for an unknown
-/// centre.
-#[allow(clippy::result_large_err)] // the error is the response itself, built once
-fn month_and_center(
-    st: &HttpState,
-    month: &str,
-    center: Option<&str>,
-) -> Result<(Month, LabelId), Response> {
-    let m: Month = month
-        .parse()
-        .map_err(|e: String| error(StatusCode::BAD_REQUEST, e))?;
-    let name = center.unwrap_or(&st.shared.config.default_center);
-    let c = st
-        .shared
-        .centers
-        .get(name)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("unknown centre {name:?}")))?;
-    Ok((m, c))
-}
-
-fn no_data(month: Month) -> Response {
-    error(
-        StatusCode::NOT_FOUND,
-        format!("no data for month {month}: it is not retained or has no events"),
-    )
-}
-
-async fn api_months(State(st): State<Arc<HttpState>>) -> Response {
-    let list: Vec<_> = months(&st.shared)
-        .into_iter()
-        .map(|(center, month)| serde_json::json!({ "center": center, "month": month.to_string() }))
-        .collect();
-    Json(serde_json::json!({ "months": list })).into_response()
-}
-
-/// The figures of `{month}` (and `?center=`): 400 malformed, 404 no data.
-#[allow(clippy::result_large_err)] // the error is the response itself, built once
-fn figures_of(
-    st: &HttpState,
-    month: &str,
-    center: Option<&str>,
-) -> Result<(Month, LabelId, MonthFigures), Response> {
-    let (m, c) = month_and_center(st, month, center)?;
-    let f =
-        month_figures(&st.shared, c, m, st.as_of(), &st.assessment).ok_or_else(|| no_data(m))?;
-    Ok((m, c, f))
-}
-
-async fn api_units(
-    State(st): State<Arc<HttpState>>,
-    Path(month): Path<String>,
-    Query(q): Query<CenterQuery>,
-) -> Response {
-    match figures_of(&st, &month, q.center.as_deref()) {
-        Ok((m, _, f)) => Json(serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units })).into_response(),
-        Err(r) => r,
-    }
-}
-
-async fn api_summary(
-    State(st): State<Arc<HttpState>>,
-    Path(month): Path<String>,
-    Query(q): Query<CenterQuery>,
-) -> Response {
-    match figures_of(&st, &month, q.center.as_deref()) {
-        Ok((_, _, f)) => Json(f.summary).into_response(),
-        Err(r) => r,
-    }
-}
-
-async fn api_overdue(
-    State(st): State<Arc<HttpState>>,
-    Path(month): Path<String>,
-    Query(q): Query<CenterQuery>,
-) -> Response {
-    match figures_of(&st, &month, q.center.as_deref()) {
-        Ok((m, c, _)) => Json(
-            serde_json::json!({ "month": m.to_string(), "orders": overdue_list(&st.shared, c, m) }),
-        )
-        .into_response(),
-        Err(r) => r,
-    }
-}
-
-#[derive(Deserialize)]
-struct ReportQuery {
-    month: Option<String>,
-    format: Option<String>,
-    center: Option<String>,
-}
-
-async fn report_page(State(st): State<Arc<HttpState>>, Query(q): Query<ReportQuery>) -> Response {
-    let format = match q.format.as_deref() {
-        None | Some("html") => report::Format::Html,
-        Some("md") => report::Format::Markdown,
-        Some(other) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("unknown format {other:?}: use html or md"),
-            )
-        }
-    };
-    let Some(month) = q.month.as_deref() else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "missing month: /report?month=YYYY-MM".to_owned(),
-        );
-    };
-    let (m, c) = match month_and_center(&st, month, q.center.as_deref()) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Some(report) = report::build(&st.shared, c, m, st.as_of(), &st.assessment) else {
-        return no_data(m);
-    };
-    let body = report::render(&report, format);
-    let content_type = match format {
-        report::Format::Html => "text/html; charset=utf-8",
-        report::Format::Markdown => "text/markdown; charset=utf-8",
-    };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }

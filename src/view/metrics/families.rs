@@ -5,10 +5,9 @@ use prometheus::proto::MetricType;
 
 /// Families this collector renders: (name, help, labels, type).
 pub(super) const FAMILIES: &[(&str, &str, &[&str], MetricType)] = {
-    use MetricType::{COUNTER as C, GAUGE as G, HISTOGRAM as H};
+    use MetricType::{COUNTER as C, GAUGE as G, HISTOGRAM as H, SUMMARY as S};
     const U: &[&str] = &["center", "unit", "month"];
     const UR: &[&str] = &["center", "unit", "month", "result"];
-    const UQ: &[&str] = &["center", "unit", "month", "quantile"];
     const L: &[&str] = &["center", "unit"];
     const M: &[&str] = &["center", "month"];
     &[
@@ -34,7 +33,7 @@ pub(super) const FAMILIES: &[(&str, &str, &[&str], MetricType)] = {
         ("hotline_unit_assessed", "1 if the unit has enough assigned orders to be assessed this month (纳入考核), else 0.", U, G),
         ("hotline_unit_score", "Composite monthly score 0-100 (hotline-pulse's own default weights, configurable).", U, G),
         ("hotline_unit_handling_duration_seconds", "Handling time from the dispatch that opened the assignment to its completion (办理时长).", U, H),
-        ("hotline_unit_handling_duration_quantile_seconds", "Handling-time quantiles from an HDR histogram.", UQ, G),
+        ("hotline_unit_handling_duration_quantile_seconds", "Handling-time quantiles 0.5, 0.9, 0.99 from an HDR histogram (a summary; sum and count as the histogram's).", U, S),
         ("hotline_unit_orders_open", "Orders open at the unit now.", L, G),
         ("hotline_unit_orders_open_overdue", "Open orders past their deadline now.", L, G),
         ("hotline_unit_orders_due_soon", "Open orders whose deadline is within the warning window.", L, G),
@@ -57,6 +56,5 @@ pub(super) const FAMILIES: &[(&str, &str, &[&str], MetricType)] = {
         ("hotline_unknown_units_total", "Applied events naming a unit the unit registry does not know.", &[], C),
         ("hotline_orders_tracked", "Orders held in memory.", &[], G),
         ("hotline_watermark_timestamp_seconds", "Largest event time seen.", &[], G),
-        ("hotline_build_info", "Build information; always 1.", &["version"], G),
     ]
 };

@@ -5,7 +5,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
 use prometheus::core::{Collector, Desc};
-use prometheus::proto::{Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily};
+use prometheus::proto::{
+    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, Quantile, Summary,
+};
 
 mod families;
 
@@ -227,20 +229,30 @@ impl Collector for EngineCollector {
                 &l,
                 if f.assessed { 1.0 } else { 0.0 },
             );
-            for (q, v) in [
-                ("0.5", f.handling_time.p50_seconds),
-                ("0.9", f.handling_time.p90_seconds),
-                ("0.99", f.handling_time.p99_seconds),
-            ] {
-                if let Some(v) = v {
-                    put(
-                        &mut fams,
-                        "hotline_unit_handling_duration_quantile_seconds",
-                        &[&center, &unit, &month, q],
-                        v as f64,
-                    );
-                }
-            }
+            // A summary (not gauges with a quantile label, which promtool rejects):
+            // the HDR quantiles, with the histogram's sum and count.
+            let fam = &mut fams[index("hotline_unit_handling_duration_quantile_seconds")];
+            let mut m = fam.metric(&l);
+            let mut sm = Summary::default();
+            sm.set_quantile(
+                [
+                    (0.5, f.handling_time.p50_seconds),
+                    (0.9, f.handling_time.p90_seconds),
+                    (0.99, f.handling_time.p99_seconds),
+                ]
+                .into_iter()
+                .filter_map(|(q, v)| {
+                    let mut x = Quantile::default();
+                    x.set_quantile(q);
+                    x.set_value(v? as f64);
+                    Some(x)
+                })
+                .collect(),
+            );
+            sm.set_sample_count(s.handling_count.max(0) as u64);
+            sm.set_sample_sum(s.handling_sum_ms as f64 / 1000.0);
+            m.set_summary(sm);
+            fam.mf.mut_metric().push(m);
             let fam = &mut fams[index("hotline_unit_handling_duration_seconds")];
             let mut m = fam.metric(&l);
             let mut h = Histogram::default();
@@ -375,7 +387,6 @@ impl Collector for EngineCollector {
         if wm != i64::MIN {
             fams[index("hotline_watermark_timestamp_seconds")].gauge(&[], wm as f64 / 1000.0);
         }
-        fams[index("hotline_build_info")].gauge(&[env!("CARGO_PKG_VERSION")], 1.0);
         fams.into_iter()
             .map(|f| f.mf)
             .filter(|mf| !mf.get_metric().is_empty())
