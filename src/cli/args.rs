@@ -70,7 +70,7 @@ pub enum Command {
     /// Write a simulated hotline's events as JSON Lines.
     Simulate(SimulateArgs),
     /// The long-running service: consume (Kafka, or the simulated hotline) and serve HTTP.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Feed a Kafka topic from JSON Lines files or from the simulator.
     Produce(ProduceArgs),
 }

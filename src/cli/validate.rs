@@ -45,10 +45,8 @@ fn first_typed<'a>(m: &ArgMatches, flags: &'a [(&str, &str)]) -> Option<&'a str>
 /// Checks the parsed command line; the error names the flag and why it does not apply.
 pub fn refuse_inapplicable(matches: &ArgMatches) -> anyhow::Result<()> {
     match matches.subcommand() {
-        Some(("replay", m)) => {
-            if typed(m, "report") && typed(m, "format") {
-                bail!("--format does not apply with --report (the bulletin is Markdown or HTML: --report md|html)");
-            }
+        Some(("replay", m)) if typed(m, "report") && typed(m, "format") => {
+            bail!("--format does not apply with --report (the bulletin is Markdown or HTML: --report md|html)");
         }
         Some(("serve", m)) => {
             if typed(m, "brokers") {
@@ -65,16 +63,12 @@ pub fn refuse_inapplicable(matches: &ArgMatches) -> anyhow::Result<()> {
                 bail!("{flag} needs --brokers (without --brokers the simulated hotline runs)");
             }
         }
-        Some(("produce", m)) => {
-            if !typed(m, "simulate") {
-                if let Some(flag) = first_typed(m, SIM) {
-                    bail!("{flag} applies only with --simulate");
-                }
-                if typed(m, "timezone") {
-                    bail!(
-                        "--timezone applies only with --simulate (produce sends files as they are)"
-                    );
-                }
+        Some(("produce", m)) if !typed(m, "simulate") => {
+            if let Some(flag) = first_typed(m, SIM) {
+                bail!("{flag} applies only with --simulate");
+            }
+            if typed(m, "timezone") {
+                bail!("--timezone applies only with --simulate (produce sends files as they are)");
             }
         }
         _ => {}
