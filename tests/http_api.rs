@@ -36,10 +36,8 @@ const UNIT_MONTH: &[(&str, Option<&str>)] = &[
     ("hotline_unit_assessed", None),
     ("hotline_unit_score", None),
     ("hotline_unit_handling_duration_seconds", None),
-    (
-        "hotline_unit_handling_duration_quantile_seconds",
-        Some("quantile"),
-    ),
+    // A summary: the parser folds its `quantile` label into the value (checked below).
+    ("hotline_unit_handling_duration_quantile_seconds", None),
 ];
 /// Per unit, live: `center`, `unit`.
 const UNIT_LIVE: &[&str] = &[
@@ -175,6 +173,19 @@ fn metrics_carry_every_family_with_its_labels() {
             assert_eq!(label_names(x), set(labels), "{name}");
         }
     }
+    let quantiles: BTreeSet<String> = family("hotline_unit_handling_duration_quantile_seconds")
+        .iter()
+        .filter_map(|x| match &x.value {
+            Value::Summary(qs) => Some(qs.iter().map(|q| q.quantile.to_string())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        quantiles,
+        set(&["0.5", "0.9", "0.99"]),
+        "a summary of three quantiles"
+    );
     let applied: f64 = family("hotline_events_total")
         .iter()
         .filter_map(|x| value(x))

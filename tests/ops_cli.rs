@@ -184,6 +184,9 @@ fn run_for(args: &[&str], env: &[(&str, &str)], secs: u64) -> (Option<i32>, Stri
     (status.code(), all)
 }
 
+/// (secret, arguments, environment, seconds to let it run)
+type Case = (String, Vec<String>, Vec<(String, String)>, u64);
+
 #[test]
 fn no_secret_is_ever_printed_whichever_way_it_came_in() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -220,7 +223,7 @@ fn no_secret_is_ever_printed_whichever_way_it_came_in() {
             .map(|s| (*s).to_owned())
             .collect()
     };
-    let mut cases: Vec<(String, Vec<String>, Vec<(String, String)>, u64)> = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
 
     // 1. HOTLINE_KAFKA_OPTIONS: a good secret (runs against the dead broker)...
     let s1 = secret(1);
