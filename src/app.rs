@@ -14,8 +14,8 @@ use tokio::net::TcpListener;
 use crate::config::{Assessment, EngineConfig};
 use crate::engine::Shared;
 use crate::health::Health;
-use crate::http::{router, HttpState};
-use crate::simulate::{SimConfig, Simulator};
+use crate::http::{BasicAuth, HttpState, Tls, WebConfig};
+use crate::simulate::{Pace, SimConfig, Simulator};
 use crate::source::AsOf;
 use crate::units::UnitRegistry;
 use crate::view::{Board, EngineCollector};
@@ -23,8 +23,14 @@ use crate::view::{Board, EngineCollector};
 /// Where events come from.
 #[derive(Debug, Clone)]
 pub enum SourceConfig {
-    /// The built-in simulated hotline at `rate` events per second.
-    Simulated { sim: SimConfig, rate: f64 },
+    /// The built-in simulated hotline: its month played from the start up to the wall
+    /// clock at `speed` times real time (0 = at once), at most `rate` events per second
+    /// (0 = no limit), then in real time.
+    Simulated {
+        sim: SimConfig,
+        rate: f64,
+        speed: f64,
+    },
     /// A Kafka topic in a consumer group.
     Kafka(crate::source::kafka::KafkaConfig),
 }
@@ -38,6 +44,8 @@ pub struct Config {
     pub source: SourceConfig,
     pub as_of: AsOf,
     pub shutdown_grace: Duration,
+    /// TLS and basic auth of the HTTP server (`--web-config-file`).
+    pub web: WebConfig,
 }
 
 /// The engine's shared settings, the board of published partition views, and the
@@ -60,17 +68,7 @@ pub fn build_state(config: &Config) -> anyhow::Result<State> {
             Arc::new(config.assessment.clone()),
         )))
         .context("registering the engine collector")?;
-    let build_info = prometheus::IntGaugeVec::new(
-        prometheus::Opts::new("hotline_build_info", "Build information; always 1."),
-        &["version"],
-    )
-    .context("build_info")?;
-    build_info
-        .with_label_values(&[env!("CARGO_PKG_VERSION")])
-        .set(1);
-    registry
-        .register(Box::new(build_info))
-        .context("registering build_info")?;
+    crate::telemetry::register_build_info(&registry).context("registering build info")?;
     Ok(State {
         shared,
         board,
@@ -90,6 +88,19 @@ pub async fn run(
         board,
         registry,
     } = build_state(&config)?;
+    // process_* as node_exporter users expect; the service only (a replay's
+    // textfile output must not claim them).
+    registry
+        .register(Box::new(
+            prometheus::process_collector::ProcessCollector::for_self(),
+        ))
+        .context("registering the process metrics")?;
+    let tls = match &config.web.tls {
+        Some(t) => Some(Arc::new(
+            Tls::new(t.clone()).map_err(|e| anyhow::anyhow!("--web-config-file: {e}"))?,
+        )),
+        None => None,
+    };
     let health = Arc::new(Health::default());
     health.set_not_ready("starting");
     let stop = Arc::new(AtomicBool::new(false));
@@ -101,12 +112,19 @@ pub async fn run(
         let stop = stop.clone();
         let as_of = config.as_of;
         match config.source.clone() {
-            SourceConfig::Simulated { sim, rate } => {
+            SourceConfig::Simulated { sim, rate, speed } => {
+                let start_ms = crate::event::Month::new(sim.month.0, sim.month.1)
+                    .map_or(0, |m| m.start(config.engine.tz));
+                let pace = Pace {
+                    start_ms,
+                    speed,
+                    rate,
+                };
                 let sim = Simulator::try_new(sim).context("invalid simulator settings")?;
                 std::thread::Builder::new()
                     .name("simulated-hotline".into())
                     .spawn(move || {
-                        crate::source::sim::run(shared, board, sim, rate, as_of, stop, || {
+                        crate::source::sim::run(shared, board, sim, pace, as_of, stop, || {
                             health.set_ready()
                         });
                         Ok(())
@@ -127,26 +145,34 @@ pub async fn run(
         }
     };
 
-    let state = Arc::new(HttpState {
-        shared: shared.clone(),
-        board: board.clone(),
-        assessment: Arc::new(config.assessment.clone()),
-        registry,
-        health: health.clone(),
-        as_of: config.as_of,
-    });
+    let state = Arc::new(
+        HttpState::new(
+            shared.clone(),
+            board.clone(),
+            Arc::new(config.assessment.clone()),
+            registry,
+            health.clone(),
+            config.as_of,
+        )
+        .with_auth(BasicAuth::new(&config.web.users)),
+    );
     let addr = listener
         .local_addr()
         .context("reading the listen address")?;
-    tracing::info!(%addr, "listening");
+    let build = crate::telemetry::BUILD;
+    tracing::info!(
+        version = build.version,
+        revision = build.revision,
+        listen = %addr,
+        scheme = if tls.is_some() { "https" } else { "http" },
+        config = %crate::telemetry::effective_config(&config),
+        "hotline-pulse started"
+    );
+    let late_watch = tokio::spawn(crate::telemetry::watch_late_events(shared.clone()));
     let (http_stop_tx, http_stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = http_stop_rx.await;
-            })
-            .await
-    });
+    let server = tokio::spawn(crate::http::serve(listener, state, tls, async {
+        let _ = http_stop_rx.await;
+    }));
 
     // Wait for the shutdown request, or for the source to end by itself (a fatal
     // error in the consumer).
@@ -171,10 +197,10 @@ pub async fn run(
             }
         }
     };
+    late_watch.abort();
     let _ = http_stop_tx.send(());
-    match tokio::time::timeout(Duration::from_secs(5), server).await {
-        Ok(Ok(Ok(()))) | Err(_) => {}
-        Ok(Ok(Err(e))) => tracing::warn!(error = %e, "HTTP server error"),
+    match tokio::time::timeout(Duration::from_secs(10), server).await {
+        Ok(Ok(())) | Err(_) => {}
         Ok(Err(e)) => tracing::warn!(error = %e, "HTTP server task failed"),
     }
     result

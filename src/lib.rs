@@ -21,6 +21,8 @@
 //! - [`http`] — the HTTP server: `/metrics`, `/healthz`, `/readyz`, the API, `/report`.
 //! - [`app`] — wires a source, the engine and the HTTP server into the service.
 //! - [`cli`] — command-line arguments (every option also an environment variable).
+//! - [`telemetry`] — the service's own logs: format, colour, the start-up line, secret
+//!   redaction, rate-limited internal events, build info.
 
 pub mod app;
 pub mod cli;
@@ -32,5 +34,6 @@ pub mod http;
 pub mod report;
 pub mod simulate;
 pub mod source;
+pub mod telemetry;
 pub mod units;
 pub mod view;

@@ -1,37 +1,52 @@
-//! `hotline-pulse`: parse the command line, build the settings, run, exit code.
+//! `hotline-pulse`: parse the command line, refuse what does not apply, set up logging,
+//! run, exit code. A closed stdout (`simulate | head`) ends quietly with status 0.
 
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clap::Parser;
-use hotline_pulse::cli::{self, Cli, Command};
-use tracing_subscriber::EnvFilter;
+use clap::{CommandFactory, FromArgMatches};
+use hotline_pulse::cli::{self, Cli, Command, Outcome};
+use hotline_pulse::telemetry;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let filter = EnvFilter::try_new(&cli.common.log).unwrap_or_else(|e| {
-        eprintln!("hotline-pulse: --log {:?}: {e}; using info", cli.common.log);
-        EnvFilter::new("info")
-    });
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    let matches = Cli::command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
+    if let Err(e) = cli::refuse_inapplicable(&matches) {
+        eprintln!("hotline-pulse: {e:#}");
+        return ExitCode::from(2);
+    }
+    if let Some(warning) = telemetry::init(&cli.common.log, cli.common.log_format) {
+        tracing::warn!("{warning}");
+    }
     let result = match &cli.command {
         Command::Replay(args) => cli::replay(&cli.common, args),
         Command::Simulate(args) => cli::simulate(&cli.common, args),
         Command::Produce(args) => cli::produce(&cli.common, args),
-        Command::Serve(args) => serve(&cli.common, args),
-        Command::CheckConfig(args) => cli::check_config(&cli.common, args),
-        Command::Completions(args) => cli::completions(args),
+        Command::Serve(args) => serve(&cli.common, args).map(|()| Outcome::Done),
+        Command::CheckConfig(args) => cli::check_config(&cli.common, args).map(|()| Outcome::Done),
+        Command::Completions(args) => cli::completions(args).map(|()| Outcome::Done),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(Outcome::Done) => ExitCode::SUCCESS,
+        Ok(Outcome::Rejected) => ExitCode::from(2),
+        Err(e) if broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("hotline-pulse: {e:#}");
+            // Whatever an error quotes (a librdkafka message, say), secrets stay out.
+            eprintln!("hotline-pulse: {}", telemetry::scrub(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// The reader of our output went away (`| head`): not an error of ours.
+fn broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 fn serve(common: &cli::Common, args: &cli::ServeArgs) -> anyhow::Result<()> {

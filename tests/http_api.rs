@@ -36,11 +36,8 @@ const UNIT_MONTH: &[(&str, Option<&str>)] = &[
     ("hotline_unit_assessed", None),
     ("hotline_unit_score", None),
     ("hotline_unit_handling_duration_seconds", None),
-    (
-        // A summary: its quantile lines parse as one sample with the quantiles inside.
-        "hotline_unit_handling_duration_quantile_seconds",
-        None,
-    ),
+    // A summary: the parser folds its `quantile` label into the value (checked below).
+    ("hotline_unit_handling_duration_quantile_seconds", None),
 ];
 /// Per unit, live: `center`, `unit`.
 const UNIT_LIVE: &[&str] = &[
@@ -73,7 +70,7 @@ const PIPELINE: &[(&str, &[&str])] = &[
     ("hotline_unknown_units_total", &[]),
     ("hotline_orders_tracked", &[]),
     ("hotline_watermark_timestamp_seconds", &[]),
-    ("hotline_build_info", &["version"]),
+    ("hotline_build_info", &["version", "revision"]),
 ];
 
 fn service() -> ServiceHandle {
@@ -176,6 +173,19 @@ fn metrics_carry_every_family_with_its_labels() {
             assert_eq!(label_names(x), set(labels), "{name}");
         }
     }
+    let quantiles: BTreeSet<String> = family("hotline_unit_handling_duration_quantile_seconds")
+        .iter()
+        .filter_map(|x| match &x.value {
+            Value::Summary(qs) => Some(qs.iter().map(|q| q.quantile.to_string())),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    assert_eq!(
+        quantiles,
+        set(&["0.5", "0.9", "0.99"]),
+        "a summary of three quantiles"
+    );
     let applied: f64 = family("hotline_events_total")
         .iter()
         .filter_map(|x| value(x))
@@ -516,6 +526,7 @@ fn openapi_document_matches_real_responses() {
         ),
         ("/report", format!("/report?month={MONTH}"), 200),
         ("/report", format!("/report?month={MONTH}&format=md"), 200),
+        ("/report", "/report".to_owned(), 200),
         ("/report", "/report?month=2024-13".to_owned(), 400),
         ("/report", "/report?month=2019-01".to_owned(), 404),
         ("/healthz", "/healthz".to_owned(), 200),

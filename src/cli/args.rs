@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::simulate::Profile;
+use crate::telemetry::LogFormat;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -24,7 +25,8 @@ pub struct Cli {
 /// Settings every command shares.
 #[derive(Debug, Args, Clone)]
 pub struct Common {
-    /// Zone of naive timestamps and of months (an offset: +08:00).
+    /// Zone of naive timestamps and of months: an offset (+08:00) or an IANA name
+    /// (Asia/Shanghai).
     #[arg(
         long,
         global = true,
@@ -32,37 +34,41 @@ pub struct Common {
         default_value = "+08:00"
     )]
     pub timezone: String,
-    /// Centre of events that carry no `center`.
-    #[arg(long, global = true, env = "HOTLINE_CENTER", default_value = "12345")]
-    pub center: String,
-    /// Months kept: the as-of month and the ones before it.
-    #[arg(long, global = true, env = "HOTLINE_RETENTION_MONTHS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=120))]
-    pub retention_months: u32,
-    /// Unit registry (TOML: canonical names and aliases).
-    #[arg(long, global = true, env = "HOTLINE_UNIT_REGISTRY")]
-    pub unit_registry: Option<PathBuf>,
-    /// Most distinct unit labels; later units are counted under 其他单位.
-    #[arg(long, global = true, env = "HOTLINE_UNIT_LABEL_CAP", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
-    pub unit_label_cap: u64,
-    /// Assessment rules (TOML, see deploy/config/assessment.toml).
-    #[arg(long, global = true, env = "HOTLINE_CONFIG")]
-    pub config: Option<PathBuf>,
-    /// Events dated more than this many hours after the wall clock are rejected
-    /// (`bad_timestamp`): no upstream records the future.
-    #[arg(
-        long,
-        global = true,
-        env = "HOTLINE_FUTURE_HORIZON_HOURS",
-        default_value_t = 24.0
-    )]
-    pub future_horizon_hours: f64,
-    /// Evicted orders leave a tombstone kept this many months, so that their late events
-    /// are dropped instead of starting new orders.
-    #[arg(long, global = true, env = "HOTLINE_TOMBSTONE_GRACE_MONTHS", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=120))]
-    pub tombstone_grace_months: u32,
     /// Log filter (tracing's EnvFilter syntax).
     #[arg(long, global = true, env = "HOTLINE_LOG", default_value = "info")]
     pub log: String,
+    /// Log lines as text or as one JSON object per line.
+    #[arg(long, global = true, env = "HOTLINE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The engine's settings: for the commands that run the engine (`replay`, `serve`).
+#[derive(Debug, Args, Clone)]
+pub struct EngineArgs {
+    /// Centre of events that carry no `center`.
+    #[arg(long, env = "HOTLINE_CENTER", default_value = "12345")]
+    pub center: String,
+    /// Months kept: the as-of month and the ones before it.
+    #[arg(long, env = "HOTLINE_RETENTION_MONTHS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=120))]
+    pub retention_months: u32,
+    /// Unit registry (TOML: canonical names and aliases). `serve` with the simulator
+    /// uses the simulator's own registry without it.
+    #[arg(long, env = "HOTLINE_UNIT_REGISTRY")]
+    pub unit_registry: Option<PathBuf>,
+    /// Most distinct unit labels; later units are counted under 其他单位.
+    #[arg(long, env = "HOTLINE_UNIT_LABEL_CAP", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(2..=1_000_000))]
+    pub unit_label_cap: u64,
+    /// Assessment rules (TOML, see deploy/config/assessment.toml).
+    #[arg(long, env = "HOTLINE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Events dated more than this many hours after the wall clock are rejected
+    /// (`bad_timestamp`): no upstream records the future.
+    #[arg(long, env = "HOTLINE_FUTURE_HORIZON_HOURS", default_value_t = 24.0)]
+    pub future_horizon_hours: f64,
+    /// Evicted orders leave a tombstone kept this many months, so that their late events
+    /// are dropped instead of starting new orders.
+    #[arg(long, env = "HOTLINE_TOMBSTONE_GRACE_MONTHS", default_value_t = 6, value_parser = clap::value_parser!(u32).range(0..=120))]
+    pub tombstone_grace_months: u32,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,9 +81,10 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Feed a Kafka topic from JSON Lines files or from the simulator.
     Produce(ProduceArgs),
-    /// Check serve's settings (config, unit registry, Kafka client; topics with --check-topics).
-    CheckConfig(super::check::CheckArgs),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    /// Check the configuration `serve` would run with (config, unit registry, Kafka
+    /// settings; topics with --check-topics), one line per check.
+    CheckConfig(Box<super::check::CheckArgs>),
+    /// Print a shell completion script.
     Completions(super::completions::CompletionsArgs),
 }
 
@@ -96,6 +103,8 @@ pub enum ReportFormat {
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
+    #[command(flatten)]
+    pub engine: EngineArgs,
     /// JSON Lines files; `-` reads standard input.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
@@ -117,6 +126,9 @@ pub struct ReplayArgs {
     /// Copy rejected lines here (JSON Lines: reason, line number, the line).
     #[arg(long)]
     pub dead_letter: Option<PathBuf>,
+    /// Exit with status 2 when any line was rejected.
+    #[arg(long)]
+    pub strict: bool,
     /// Shards (threads) applying the events, by order; default: one per CPU.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=256))]
     pub shards: Option<u64>,
@@ -163,17 +175,29 @@ pub struct KafkaArgs {
     /// Topic of the work-order events (contract v1, keyed by order_id).
     #[arg(long, env = "HOTLINE_TOPIC", default_value = "hotline.events")]
     pub topic: String,
-    /// Any librdkafka setting, `key=value`, repeatable (SASL/TLS included). Put secrets in
-    /// HOTLINE_KAFKA_OPTIONS (comma-separated key=value) rather than on the command line.
+    /// Any librdkafka setting, `key=value`, repeatable (SASL/TLS included). Keep secrets
+    /// off the command line: use --kafka-config, HOTLINE_KAFKA_OPTIONS(_FILE) or
+    /// HOTLINE_KAFKA_SASL_PASSWORD_FILE.
     #[arg(long = "kafka-option", value_name = "KEY=VALUE")]
     pub kafka_options: Vec<String>,
+    /// librdkafka settings from a Java-style properties file (`key=value` lines, `#`
+    /// comments), as Kafka's own clients read `client.properties`.
+    #[arg(long, env = "HOTLINE_KAFKA_CONFIG", value_name = "FILE")]
+    pub kafka_config: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// HTTP address for /metrics, /healthz, /readyz, the API and /report.
-    #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:9898")]
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// HTTP address for /metrics, /healthz, /readyz, the API and /report: IP:PORT,
+    /// HOST:PORT, or :PORT for every interface (0.0.0.0:PORT), as node_exporter takes it.
+    #[arg(long, env = "HOTLINE_LISTEN", default_value = "127.0.0.1:9898", value_parser = super::listen::parse)]
     pub listen: SocketAddr,
+    /// TLS and basic auth of the HTTP server: Prometheus' web configuration file
+    /// (exporter-toolkit format: tls_server_config, basic_auth_users).
+    #[arg(long, env = "HOTLINE_WEB_CONFIG_FILE", value_name = "FILE")]
+    pub web_config_file: Option<PathBuf>,
     #[command(flatten)]
     pub kafka: KafkaArgs,
     /// Consumer group: instances in one group share the partitions.
@@ -190,15 +214,15 @@ pub struct ServeArgs {
     #[arg(long, env = "HOTLINE_CHANGELOG_TOPIC")]
     pub changelog_topic: Option<String>,
     /// Compacted topic of the partitions' views that every instance reads, so any
-    /// instance serves the whole bulletin (default: TOPIC.views; "" to turn off).
+    /// instance serves the whole bulletin (default: TOPIC.views; "" turns it off).
     #[arg(long, env = "HOTLINE_VIEWS_TOPIC")]
     pub views_topic: Option<String>,
     /// Static group membership (group.instance.id), e.g. the pod name: a restarted
     /// instance gets its partitions back without a rebalance.
     #[arg(long, env = "HOTLINE_GROUP_INSTANCE_ID")]
     pub group_instance_id: Option<String>,
-    /// Optional local cache of partition state, which only shortens restores (the
-    /// state itself lives in the changelog topic).
+    /// Optional local cache of partition state: it only shortens restores (the state
+    /// itself lives in the changelog topic).
     #[arg(long, env = "HOTLINE_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// A partition's changes go to the changelog, and its offset is committed once they
@@ -218,9 +242,14 @@ pub struct ServeArgs {
     /// simulator) or a fixed timestamp.
     #[arg(long, env = "HOTLINE_AS_OF")]
     pub as_of: Option<String>,
-    /// Simulated hotline (without --brokers): events per second.
+    /// Simulated hotline (without --brokers): most events per second (0 = no limit).
     #[arg(long, env = "HOTLINE_SIM_RATE", default_value_t = 2000.0)]
     pub sim_rate: f64,
+    /// Simulated hotline: how fast the month is played from its start up to now, in
+    /// simulated seconds per second (86400: a day a second; 0: at once). It never runs
+    /// past the wall clock, and keeps pace with it once caught up.
+    #[arg(long, env = "HOTLINE_SIM_SPEED", default_value_t = 86_400.0)]
+    pub sim_speed: f64,
     #[command(flatten)]
     pub sim: SimArgs,
 }

@@ -8,6 +8,8 @@ use super::{Event, EventKind, Millis, TimeZone};
 
 /// RFC 3339 with the zone's offset; milliseconds only when there are some.
 pub fn format_timestamp(at: Millis, tz: TimeZone) -> String {
+    // The offset in force at `at` (an IANA zone's changes with summer time).
+    let tz = tz.fixed_at(at);
     let local = tz.local(at);
     let base = local.format("%Y-%m-%dT%H:%M:%S");
     if at.rem_euclid(1000) == 0 {

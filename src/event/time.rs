@@ -8,29 +8,84 @@ use chrono::{Datelike, NaiveDate};
 
 use super::Millis;
 
-/// A fixed UTC offset. 12345 reports use UTC+08:00, which has no daylight saving time,
-/// so a fixed offset is the whole story.
+/// The zone of naive timestamps and of months: a fixed UTC offset (the fast path:
+/// 12345 reports use UTC+08:00, which has no daylight saving time), or an IANA zone
+/// (`Asia/Shanghai`, `Europe/Berlin`) whose offset is looked up per instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeZone {
     offset_secs: i32,
+    named: Option<chrono_tz::Tz>,
 }
 
 impl TimeZone {
     pub const CHINA: TimeZone = TimeZone {
         offset_secs: 8 * 3600,
+        named: None,
     };
 
     pub fn from_offset_secs(offset_secs: i32) -> Option<Self> {
-        (offset_secs.abs() < 24 * 3600).then_some(TimeZone { offset_secs })
+        (offset_secs.abs() < 24 * 3600).then_some(TimeZone {
+            offset_secs,
+            named: None,
+        })
     }
 
+    /// The fixed offset; for an IANA zone, its offset at the current instant (use
+    /// [`TimeZone::offset_at`] where the instant is known).
     pub fn offset_secs(self) -> i32 {
-        self.offset_secs
+        match self.named {
+            None => self.offset_secs,
+            Some(_) => self.offset_at(
+                std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis() as Millis),
+            ),
+        }
+    }
+
+    /// The UTC offset in force at `at`.
+    pub fn offset_at(self, at: Millis) -> i32 {
+        use chrono::{Offset, TimeZone as _};
+        match self.named {
+            None => self.offset_secs,
+            Some(tz) => {
+                chrono::DateTime::from_timestamp_millis(at).map_or(self.offset_secs, |utc| {
+                    tz.offset_from_utc_datetime(&utc.naive_utc())
+                        .fix()
+                        .local_minus_utc()
+                })
+            }
+        }
+    }
+
+    /// The fixed zone in force at `at` (for writing `at` as RFC 3339).
+    pub fn fixed_at(self, at: Millis) -> TimeZone {
+        TimeZone {
+            offset_secs: self.offset_at(at),
+            named: None,
+        }
+    }
+
+    /// The UTC offset of a local wall-clock time (a time in a DST gap takes the offset
+    /// before the gap; an ambiguous one the earlier instant).
+    fn offset_of_local(self, local: &chrono::NaiveDateTime) -> i32 {
+        use chrono::{Offset, TimeZone as _};
+        match self.named {
+            None => self.offset_secs,
+            Some(tz) => {
+                let r = tz.offset_from_local_datetime(local);
+                let off = r.earliest().or_else(|| {
+                    tz.offset_from_local_datetime(&(*local - chrono::TimeDelta::hours(3)))
+                        .earliest()
+                });
+                off.map_or(self.offset_secs, |o| o.fix().local_minus_utc())
+            }
+        }
     }
 
     /// The local wall-clock time of `at`, for display.
     pub fn local(self, at: Millis) -> chrono::NaiveDateTime {
-        let local = at + i64::from(self.offset_secs) * 1000;
+        let local = at + i64::from(self.offset_at(at)) * 1000;
         chrono::DateTime::from_timestamp_millis(local)
             .unwrap_or_default()
             .naive_utc()
@@ -44,7 +99,11 @@ impl Default for TimeZone {
 }
 
 impl fmt::Display for TimeZone {
+    /// The offset (`+08:00`), or the IANA name.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(tz) = self.named {
+            return f.write_str(tz.name());
+        }
         let sign = if self.offset_secs < 0 { '-' } else { '+' };
         let abs = self.offset_secs.abs();
         write!(f, "{sign}{:02}:{:02}", abs / 3600, abs % 3600 / 60)
@@ -54,13 +113,45 @@ impl fmt::Display for TimeZone {
 impl FromStr for TimeZone {
     type Err = String;
 
-    /// Accepts `+08:00`, `-05:30`, `Z`, `UTC`, `UTC+8`.
+    /// Accepts `+08:00`, `-05:30`, `Z`, `UTC`, `UTC+8`, and IANA names
+    /// (`Asia/Shanghai`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("invalid time zone {s:?}: expected an offset such as +08:00");
+        let bad = || {
+            format!(
+                "invalid time zone {s:?}: expected an offset such as +08:00 or an IANA zone name such as Asia/Shanghai"
+            )
+        };
         let t = s.trim();
+        if t.contains('/') {
+            let tz: chrono_tz::Tz = t.parse().map_err(|_| bad())?;
+            let mut zone = TimeZone {
+                offset_secs: 0,
+                named: Some(tz),
+            };
+            // A zone with one offset since 1992 (Asia/Shanghai: +08:00 since its last
+            // DST in 1991) takes the fixed fast path.
+            let probes = [
+                694_224_000_000i64, // 1992-01-01
+                1_000_000_000_000,
+                1_700_000_000_000,
+                1_720_000_000_000, // mid-year: catches summer time
+                4_102_444_800_000, // 2100-01-01
+            ];
+            let first = zone.offset_at(probes[0]);
+            if probes.iter().all(|&p| zone.offset_at(p) == first) {
+                zone = TimeZone {
+                    offset_secs: first,
+                    named: None,
+                };
+            }
+            return Ok(zone);
+        }
         let t = t.strip_prefix("UTC").unwrap_or(t);
         if t.is_empty() || t == "Z" {
-            return Ok(TimeZone { offset_secs: 0 });
+            return Ok(TimeZone {
+                offset_secs: 0,
+                named: None,
+            });
         }
         let (sign, rest) = match t.as_bytes()[0] {
             b'+' => (1, &t[1..]),
@@ -111,12 +202,8 @@ impl Month {
     /// First instant of the month in `tz`.
     pub fn start(self, tz: TimeZone) -> Millis {
         let d = NaiveDate::from_ymd_opt(self.year(), self.month(), 1).unwrap_or_default();
-        let secs = d
-            .and_hms_opt(0, 0, 0)
-            .unwrap_or_default()
-            .and_utc()
-            .timestamp();
-        (secs - i64::from(tz.offset_secs())) * 1000
+        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
+        (local.and_utc().timestamp() - i64::from(tz.offset_of_local(&local))) * 1000
     }
 
     pub fn days(self) -> u32 {
@@ -201,7 +288,12 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         i = end;
     }
     let offset_secs: i64 = match &b[i..] {
-        [] => i64::from(tz.offset_secs()),
+        [] if tz.named.is_none() => i64::from(tz.offset_secs),
+        [] => {
+            let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+            let local = date.and_hms_milli_opt(hour, min, sec, millis)?;
+            i64::from(tz.offset_of_local(&local))
+        }
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let h = i64::from(num(i + 1..i + 3)?);
@@ -307,7 +399,42 @@ mod tests {
         assert_eq!("UTC+8".parse::<TimeZone>().unwrap(), CST);
         assert_eq!("-05:30".parse::<TimeZone>().unwrap().offset_secs(), -19800);
         assert!("+25:00".parse::<TimeZone>().is_err());
-        assert!("Asia/Shanghai".parse::<TimeZone>().is_err());
+        assert!("Asia/Shangai".parse::<TimeZone>().is_err());
         assert_eq!(CST.to_string(), "+08:00");
+    }
+
+    #[test]
+    fn iana_zones_parse_and_fixed_ones_take_the_fast_path() {
+        // Shanghai has kept +08:00 since 1991: the same fixed zone as +08:00.
+        assert_eq!("Asia/Shanghai".parse::<TimeZone>().unwrap(), CST);
+        assert_eq!(
+            "Asia/Urumqi".parse::<TimeZone>().unwrap().to_string(),
+            "+06:00"
+        );
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        assert_eq!(berlin.to_string(), "Europe/Berlin");
+        let winter = parse_timestamp("2024-01-15 12:00:00", berlin).unwrap();
+        let summer = parse_timestamp("2024-07-15 12:00:00", berlin).unwrap();
+        assert_eq!(
+            winter,
+            parse_timestamp("2024-01-15T11:00:00Z", CST).unwrap()
+        );
+        assert_eq!(
+            summer,
+            parse_timestamp("2024-07-15T10:00:00Z", CST).unwrap()
+        );
+        assert_eq!(berlin.offset_at(summer), 7200);
+        assert_eq!(berlin.local(summer).to_string(), "2024-07-15 12:00:00");
+        assert_eq!(berlin.fixed_at(summer).to_string(), "+02:00");
+        // Months start at local midnight, in winter and in summer.
+        let m: Month = "2024-07".parse().unwrap();
+        assert_eq!(
+            m.start(berlin),
+            parse_timestamp("2024-06-30T22:00:00Z", CST).unwrap()
+        );
+        assert_eq!(month_of(m.start(berlin), berlin), m);
+        assert_eq!(month_of(m.start(berlin) - 1, berlin).to_string(), "2024-06");
+        // 02:30 on the spring-forward night does not exist: the offset before the gap.
+        assert!(parse_timestamp("2024-03-31 02:30:00", berlin).is_some());
     }
 }

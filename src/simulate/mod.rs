@@ -11,6 +11,9 @@
 //! - `lifecycle` — one order's events, from `received` to its last `callback`.
 //! - `stream` — [`Simulator`]: orders in received order, their future events in a heap,
 //!   delivery effects (disorder, duplicates), rendering.
+//! - `pace` — [`Paced`]: live delivery that plays the month up to the wall clock at a
+//!   chosen speed and never past it.
+//! - `registry` — the unit registry that ships with the simulator (its aliases).
 //!
 //! # Guarantees
 //!
@@ -25,7 +28,9 @@ mod golmud;
 mod haikou;
 mod kind;
 mod lifecycle;
+mod pace;
 mod profile;
+mod registry;
 mod stream;
 #[cfg(test)]
 mod tests;
@@ -36,6 +41,8 @@ use std::fmt;
 use std::io::{self, Write};
 use std::str::FromStr;
 
+pub use pace::{Next, Pace, Paced};
+pub use registry::{unit_registry, unit_registry_toml};
 pub use stream::Simulator;
 
 /// Which bulletin the simulated hotline is shaped like.

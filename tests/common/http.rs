@@ -56,9 +56,11 @@ pub fn simulated_config(orders: u64, month: (i32, u32)) -> Config {
                 ..Default::default()
             },
             rate: 0.0,
+            speed: 0.0,
         },
         as_of: AsOf::Watermark,
         shutdown_grace: Duration::from_secs(10),
+        web: Default::default(),
     }
 }
 

@@ -61,20 +61,16 @@ pub(super) fn client(kafka: &KafkaConfig, out: &mut Findings) -> bool {
 }
 
 /// The topics `serve` uses: (role, name, must exist, must be compacted).
-fn topic_roles(kafka: &KafkaConfig) -> [(&'static str, String, bool, bool); 4] {
-    // The changelog and views topics default to `<topic>.changelog` / `<topic>.views`
-    // (docs/deploy.md, "Topics").
-    [
+fn topic_roles(kafka: &KafkaConfig) -> Vec<(&'static str, String, bool, bool)> {
+    let mut roles = vec![
         ("input", kafka.topic.clone(), true, false),
-        (
-            "changelog",
-            format!("{}.changelog", kafka.topic),
-            false,
-            true,
-        ),
-        ("views", format!("{}.views", kafka.topic), false, true),
-        ("dead letters", kafka.dlq_topic.clone(), false, false),
-    ]
+        ("changelog", kafka.changelog_topic.clone(), false, true),
+    ];
+    if let Some(v) = &kafka.views_topic {
+        roles.push(("views", v.clone(), false, true));
+    }
+    roles.push(("dead letters", kafka.dlq_topic.clone(), false, false));
+    roles
 }
 
 /// Connects and reports each topic: present with its partitions, or missing; the

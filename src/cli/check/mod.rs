@@ -13,7 +13,7 @@ use clap::Args;
 
 use self::kafka::{client, topics};
 use super::args::{Common, ServeArgs};
-use super::commands::app_config;
+use super::serve::app_config;
 use crate::app::SourceConfig;
 
 #[derive(Debug, Args)]
@@ -115,9 +115,10 @@ pub fn check_config(common: &Common, args: &CheckArgs) -> anyhow::Result<()> {
 /// another.
 pub fn check(common: &Common, args: &CheckArgs) -> Vec<Finding> {
     let mut out = Findings::default();
-    let assessment = match common.assessment() {
+    let engine = &args.serve.engine;
+    let assessment = match engine.assessment() {
         Ok(_) => {
-            let what = common
+            let what = engine
                 .config
                 .as_ref()
                 .map_or("the defaults (no --config)".to_owned(), |p| {
@@ -131,9 +132,9 @@ pub fn check(common: &Common, args: &CheckArgs) -> Vec<Finding> {
             false
         }
     };
-    let registry = match common.registry() {
+    let registry = match engine.registry() {
         Ok(Some(r)) => {
-            let path = common
+            let path = engine
                 .unit_registry
                 .as_ref()
                 .map(|p| p.display().to_string())

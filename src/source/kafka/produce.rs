@@ -196,7 +196,10 @@ pub fn produce(
                     while buf.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
                         buf.pop();
                     }
-                    if buf.is_empty() || stop.load(Ordering::Relaxed) {
+                    if stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    if buf.is_empty() {
                         continue;
                     }
                     send(&buf)?;

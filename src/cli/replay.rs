@@ -1,0 +1,176 @@
+//! `replay`: JSON Lines files through the engine, printed as a table, JSON, the
+//! Prometheus text, or the bulletin; `--strict` fails when any line was rejected.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use prometheus::{Encoder, TextEncoder};
+
+use super::args::*;
+use super::commands::{output, Outcome};
+use crate::app::{build_state, Config, SourceConfig, State};
+use crate::event::Month;
+use crate::simulate::SimConfig;
+use crate::source::{replay::replay as run_replay, AsOf};
+use crate::view::{aggregate, month_figures, months, overdue_list, Filter, Scope};
+
+/// `replay`: runs files through the engine, prints figures or the bulletin.
+pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
+    let assessment = args.engine.assessment()?;
+    let engine = args.engine.engine_config(common, &assessment)?;
+    let tz = engine.tz;
+    let as_of = AsOf::parse(&args.as_of, tz).map_err(|e| anyhow::anyhow!("--as-of: {e}"))?;
+    if as_of == AsOf::Now {
+        bail!("--as-of now makes no sense for a replay: use watermark or a timestamp");
+    }
+    let month: Option<Month> = args
+        .month
+        .as_deref()
+        .map(|m| {
+            m.parse()
+                .map_err(|e: String| anyhow::anyhow!("--month: {e}"))
+        })
+        .transpose()?;
+    let config = Config {
+        engine,
+        assessment: assessment.clone(),
+        registry: args.engine.registry()?,
+        source: SourceConfig::Simulated {
+            sim: SimConfig::default(),
+            rate: 0.0,
+            speed: 0.0,
+        },
+        as_of,
+        shutdown_grace: Duration::ZERO,
+        web: Default::default(),
+    };
+    let State {
+        shared,
+        board,
+        registry,
+    } = build_state(&config)?;
+    let mut dead_letter = match &args.dead_letter {
+        Some(p) => Some(BufWriter::new(
+            File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let shards = args.shards.map_or_else(
+        || std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+        |n| n as usize,
+    );
+    let stats = run_replay(
+        &args.files,
+        &shared,
+        &board,
+        shards,
+        as_of,
+        dead_letter.as_mut().map(|w| w as &mut dyn Write),
+    )?;
+    tracing::info!(
+        lines = stats.lines,
+        applied = stats.applied,
+        rejected = stats.rejected,
+        duplicates = stats.duplicates,
+        late = stats.late,
+        "replay done"
+    );
+    if stats.rejected > 0 {
+        eprintln!(
+            "hotline-pulse: {} of {} lines rejected{}{}",
+            stats.rejected,
+            stats.lines,
+            if args.dead_letter.is_some() {
+                " (see the dead-letter file)"
+            } else {
+                " (use --dead-letter FILE to keep them)"
+            },
+            if args.strict {
+                "; --strict: exit status 2"
+            } else {
+                ""
+            }
+        );
+    }
+    let outcome = if args.strict && stats.rejected > 0 {
+        Outcome::Rejected
+    } else {
+        Outcome::Done
+    };
+    let mut out = output(args.out.as_deref())?;
+    let agg = aggregate(&board.snapshots(Scope::Local), &Filter::default());
+    let retained = months(&agg);
+    let center = shared.config.default_center.as_str();
+    let chosen: Vec<(String, Month)> = retained
+        .iter()
+        .filter(|(_, m)| month.is_none_or(|x| x == *m))
+        .cloned()
+        .collect();
+    if let Some(format) = args.report {
+        let m = match month {
+            Some(m) => m,
+            None => match retained.first() {
+                Some((_, m)) => *m,
+                None => bail!("no data: the input holds no retained month"),
+            },
+        };
+        let report =
+            crate::report::build(&agg, &shared.config, center, m, stats.as_of, &assessment)
+                .with_context(|| format!("no data for month {m}"))?;
+        let format = match format {
+            ReportFormat::Md => crate::report::Format::Markdown,
+            ReportFormat::Html => crate::report::Format::Html,
+        };
+        out.write_all(crate::report::render(&report, format).as_bytes())?;
+        out.flush()?;
+        return Ok(outcome);
+    }
+    if let Some(m) = month {
+        if chosen.is_empty() {
+            bail!("no data for month {m}");
+        }
+    }
+    match args.format {
+        OutputFormat::Prometheus => {
+            let mut buf = Vec::new();
+            TextEncoder::new().encode(&registry.gather(), &mut buf)?;
+            out.write_all(&buf)?;
+        }
+        OutputFormat::Json => {
+            let mut list = Vec::new();
+            for (c, m) in &chosen {
+                if let Some(f) =
+                    month_figures(&agg, &shared.config, c, *m, stats.as_of, &assessment)
+                {
+                    let overdue = agg
+                        .month(c, *m)
+                        .map(|s| overdue_list(s, tz))
+                        .unwrap_or_default();
+                    list.push(serde_json::json!({
+                        "summary": f.summary,
+                        "units": f.units,
+                        "overdue": overdue,
+                    }));
+                }
+            }
+            serde_json::to_writer_pretty(
+                &mut out,
+                &serde_json::json!({ "as_of": stats.as_of, "months": list }),
+            )?;
+            writeln!(out)?;
+        }
+        OutputFormat::Table => {
+            for (c, m) in &chosen {
+                if let Some(f) =
+                    month_figures(&agg, &shared.config, c, *m, stats.as_of, &assessment)
+                {
+                    super::table::write(&mut out, &f, tz)?;
+                }
+            }
+        }
+    }
+    out.flush()?;
+    Ok(outcome)
+}

@@ -1,0 +1,162 @@
+//! The JSON API (`/api/v1/...`) and the live bulletin (`/report`). Each handler is
+//! synchronous and runs off the async workers (see [`super::offload`]).
+
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+
+use super::HttpState;
+use crate::event::{month_of, Month};
+use crate::report;
+use crate::view::{month_figures, months, overdue_list, Aggregate, MonthFigures, Scope};
+
+/// A JSON error body with a message.
+fn error(status: StatusCode, message: String) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct CenterQuery {
+    center: Option<String>,
+}
+
+/// Resolves `{month}` and `?center=`: 400 for a malformed month, 404 for an unknown
+/// centre.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
+pub(super) fn month_and_center<'a>(
+    st: &'a HttpState,
+    month: &str,
+    center: Option<&'a str>,
+) -> Result<(Month, &'a str), Response> {
+    let m: Month = month
+        .parse()
+        .map_err(|e: String| error(StatusCode::BAD_REQUEST, e))?;
+    let name = center.unwrap_or(&st.shared.config.default_center);
+    let known = name == st.shared.config.default_center
+        || st
+            .board
+            .snapshots(Scope::Group)
+            .iter()
+            .any(|s| s.months.keys().any(|(c, _)| c == name));
+    if !known {
+        return Err(error(
+            StatusCode::NOT_FOUND,
+            format!("unknown centre {name:?}"),
+        ));
+    }
+    Ok((m, name))
+}
+
+fn no_data(month: Month) -> Response {
+    error(
+        StatusCode::NOT_FOUND,
+        format!("no data for month {month}: it is not retained or has no events"),
+    )
+}
+
+pub(super) fn api_months(st: &HttpState) -> Response {
+    let list: Vec<_> = months(&st.group(None, None))
+        .into_iter()
+        .map(|(center, month)| serde_json::json!({ "center": center, "month": month.to_string() }))
+        .collect();
+    Json(serde_json::json!({ "months": list })).into_response()
+}
+
+/// The figures of `{month}` (and `?center=`): 400 malformed, 404 no data.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
+fn figures_of(
+    st: &HttpState,
+    month: &str,
+    center: Option<&str>,
+) -> Result<(Month, Aggregate, MonthFigures), Response> {
+    let (m, c) = month_and_center(st, month, center)?;
+    let agg = st.group(Some(c), Some(m));
+    let f = month_figures(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment)
+        .ok_or_else(|| no_data(m))?;
+    Ok((m, agg, f))
+}
+
+pub(super) fn api_units(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
+    match figures_of(st, month, q.center.as_deref()) {
+        Ok((m, _, f)) => Json(serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units })).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub(super) fn api_summary(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
+    match figures_of(st, month, q.center.as_deref()) {
+        Ok((_, _, f)) => Json(f.summary).into_response(),
+        Err(r) => r,
+    }
+}
+
+pub(super) fn api_overdue(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
+    match figures_of(st, month, q.center.as_deref()) {
+        Ok((m, agg, f)) => {
+            let orders = agg
+                .month(&f.summary.center, m)
+                .map(|s| overdue_list(s, st.shared.config.tz))
+                .unwrap_or_default();
+            Json(serde_json::json!({ "month": m.to_string(), "orders": orders })).into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    month: Option<String>,
+    format: Option<String>,
+    center: Option<String>,
+}
+
+/// The bulletin of `?month=`, or without it of the most recent retained month.
+pub(super) fn report_page(st: &HttpState, q: &ReportQuery) -> Response {
+    let format = match q.format.as_deref() {
+        None | Some("html") => report::Format::Html,
+        Some("md") => report::Format::Markdown,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("unknown format {other:?}: use html or md"),
+            )
+        }
+    };
+    let latest;
+    let month = match q.month.as_deref() {
+        Some(m) => m,
+        None => {
+            latest = latest_month(st, q.center.as_deref());
+            &latest
+        }
+    };
+    let (m, c) = match month_and_center(st, month, q.center.as_deref()) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let agg = st.group(Some(c), None);
+    let Some(report) = report::build(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment)
+    else {
+        return no_data(m);
+    };
+    let body = report::render(&report, format);
+    let content_type = match format {
+        report::Format::Html => "text/html; charset=utf-8",
+        report::Format::Markdown => "text/markdown; charset=utf-8",
+    };
+    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+}
+
+/// The most recent retained month with data for the centre; without any, the month of
+/// the as-of time (which then answers 404 "no data").
+fn latest_month(st: &HttpState, center: Option<&str>) -> String {
+    let name = center.unwrap_or(&st.shared.config.default_center);
+    months(&st.group(Some(name), None))
+        .into_iter()
+        .filter(|(c, _)| c == name)
+        .map(|(_, m)| m)
+        .max()
+        .unwrap_or_else(|| month_of(st.as_of(), st.shared.config.tz))
+        .to_string()
+}
