@@ -9,6 +9,7 @@ use hdrhistogram::Histogram;
 use parking_lot::Mutex;
 use rustc_hash::FxBuildHasher;
 
+use super::analysis::AnalysisCells;
 use super::derive::{Contribution, Rating, UnitContribution};
 use crate::event::{Channel, Disposition, Month, Purpose, Satisfaction};
 use crate::units::LabelId;
@@ -161,6 +162,8 @@ pub struct CentreCells {
     pub overdue_by_purpose: [AtomicI64; 6],
     pub callbacks: [AtomicI64; 3],
     pub callbacks_resolved: AtomicI64,
+    /// The bulletin's analysis (数据分析), kept apart in `analysis.rs`.
+    pub analysis: AnalysisCells,
 }
 
 impl Default for CentreCells {
@@ -176,6 +179,7 @@ impl Default for CentreCells {
             overdue_by_purpose: Default::default(),
             callbacks: Default::default(),
             callbacks_resolved: AtomicI64::new(0),
+            analysis: AnalysisCells::default(),
         }
     }
 }
@@ -286,6 +290,7 @@ impl Counters {
             add(&cells.callbacks[i], rn[i] - ro[i]);
         }
         add(&cells.callbacks_resolved, rn[3] - ro[3]);
+        cells.analysis.update(&old.analysis, &new.analysis);
     }
 
     fn unit_diff(

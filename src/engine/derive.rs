@@ -6,6 +6,7 @@
 
 use smallvec::SmallVec;
 
+use super::analysis::{self, Analysis, CallbackFact, Facts};
 use super::stored::{Payload, Record, StoredEvent};
 use crate::event::{month_of, Disposition, Millis, Month, Purpose, Satisfaction, TimeZone};
 use crate::units::LabelId;
@@ -25,6 +26,8 @@ pub struct Contribution {
     /// Centre: the order's latest valid callback.
     pub callback: Option<Rating>,
     pub units: SmallVec<[UnitContribution; 2]>,
+    /// Centre: what the order adds to the bulletin's analysis (see `analysis.rs`).
+    pub analysis: Analysis,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,7 +162,8 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
     let mut any_reopen = false;
     let mut first_missed_due: Option<Millis> = None;
     let mut completions: SmallVec<[(Millis, LabelId); 2]> = SmallVec::new();
-    let mut callbacks: SmallVec<[(Millis, Option<LabelId>, Rating); 2]> = SmallVec::new();
+    let mut callbacks: SmallVec<[(Millis, Option<LabelId>, Rating, Option<bool>); 2]> =
+        SmallVec::new();
     let mut reasons: Vec<Box<str>> = Vec::new();
     let mut returns = 0u32;
 
@@ -224,7 +228,7 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
                         satisfaction: s,
                         resolved: cb.resolved == Some(true),
                     };
-                    callbacks.push((at, cb.unit, rating));
+                    callbacks.push((at, cb.unit, rating, cb.resolved));
                 }
             }
             Payload::Reopened { unit, due_at } => {
@@ -240,7 +244,8 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
     // the order before the callback (or, with clock skew between systems, the first
     // completion after it). The latest valid callback per unit counts.
     let mut centre_callback = None;
-    for &(at, unit, rating) in &callbacks {
+    let mut last_callback = None;
+    for &(at, unit, rating, resolved) in &callbacks {
         centre_callback = Some(rating);
         let target = unit.or_else(|| {
             completions
@@ -253,8 +258,19 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
         if let Some(u) = target {
             slot(&mut asgs, u).callback = Some((at, rating));
         }
+        last_callback = Some(CallbackFact {
+            satisfaction: rating.satisfaction,
+            resolved,
+            unit: target,
+        });
     }
 
+    let facts = Facts {
+        record,
+        dispatched,
+        returned_or_reopened: any_return || any_reopen,
+        callback: last_callback,
+    };
     let record = record.map(|(_, r)| r);
     if let Some(r) = record {
         if let (Purpose::Consultation, Some(unit)) = (r.purpose, r.unit) {
@@ -357,6 +373,7 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
             first_time: completed && first_time_order,
             callback: centre_callback,
             units,
+            analysis: analysis::contribution(&facts, ctx.tz),
         },
         next_change,
         overdue_row,

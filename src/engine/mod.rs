@@ -4,6 +4,7 @@
 //! State is sliced into [`Partition`]s, each with one writer (one per Kafka
 //! partition, or one for a replay); the views sum the slices through [`Shared`].
 
+pub mod analysis;
 mod counters;
 mod derive;
 mod partition;

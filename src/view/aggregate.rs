@@ -5,6 +5,7 @@ use std::sync::atomic::Ordering::Relaxed;
 
 use hdrhistogram::Histogram;
 
+use crate::engine::analysis::AnalysisSum;
 use crate::engine::{record_index, CentreKey, LiveKey, Shared, UnitKey, HANDLING_BUCKETS_SECS};
 use crate::event::{Channel, Disposition, Month, Purpose};
 use crate::units::LabelId;
@@ -68,6 +69,7 @@ pub struct CentreSum {
     pub overdue_by_purpose: [i64; 6],
     pub callbacks: [i64; 3],
     pub callbacks_resolved: i64,
+    pub analysis: AnalysisSum,
 }
 
 impl Default for CentreSum {
@@ -83,6 +85,7 @@ impl Default for CentreSum {
             overdue_by_purpose: [0; 6],
             callbacks: [0; 3],
             callbacks_resolved: 0,
+            analysis: AnalysisSum::default(),
         }
     }
 }
@@ -223,6 +226,7 @@ pub fn aggregate(shared: &Shared, filter: Filter) -> Aggregate {
                 s.callbacks[i] += c.callbacks[i].load(Relaxed);
             }
             s.callbacks_resolved += c.callbacks_resolved.load(Relaxed);
+            c.analysis.add_to(&mut s.analysis);
         }
     }
     agg.units.retain(|_, s| !s.is_zero());

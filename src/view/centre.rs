@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::aggregate::CentreSum;
+use super::aggregate::{aggregate, CentreSum, Filter};
 use super::figures::{ratio, Callbacks};
 use crate::config::Assessment;
+use crate::engine::analysis::AnalysisFigures;
 use crate::engine::{CentreKey, Shared};
 use crate::event::{Channel, Disposition, Millis, Month, Purpose, TimeZone};
 use crate::units::LabelId;
@@ -198,4 +199,17 @@ pub fn centre_figures(
         units_total: 0,
         units_assessed: 0,
     }
+}
+
+/// The bulletin's analysis figures (数据分析) of a centre's month, or `None` if the month
+/// holds no data.
+pub fn analysis(shared: &Shared, center: LabelId, month: Month) -> Option<AnalysisFigures> {
+    let filter = Filter {
+        center: Some(center),
+        month: Some(month),
+        quantiles: false,
+    };
+    let agg = aggregate(shared, filter);
+    let s = agg.centre.get(&CentreKey { center, month })?;
+    Some(s.analysis.figures(shared, month))
 }

@@ -9,7 +9,8 @@ mod overdue;
 
 pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
 pub use centre::{
-    centre_figures, days_covered, CentreFigures, ChannelDisposition, Count, OverdueShare,
+    analysis, centre_figures, days_covered, CentreFigures, ChannelDisposition, Count,
+    OverdueShare,
 };
 pub use figures::{
     month_figures, months, ratio, unit_figures, Callbacks, MonthFigures, Ratios, UnitFigures,

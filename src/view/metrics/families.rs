@@ -1,5 +1,6 @@
 //! The metric families the engine collector renders: names, help, labels, types
-//! (`shared/spec/metrics.md`, plus `hotline_unit_late_extensions`).
+//! (`shared/spec/metrics.md`, plus `hotline_unit_late_extensions` and the bulletin's
+//! `hotline_callbacks_unsatisfied_by_problem`).
 
 use prometheus::proto::MetricType;
 
@@ -50,6 +51,7 @@ pub(super) const FAMILIES: &[(&str, &str, &[&str], MetricType)] = {
         ("hotline_first_time_resolution_ratio", "Centre first-time resolved / completed (一次办结率).", M, G),
         ("hotline_instant_resolution_ratio", "Centre consultations answered at the desk / valid consultations (即时办结率).", M, G),
         ("hotline_overdue_ratio", "Overdue orders / valid records, by purpose (逾期占比).", &["center", "month", "purpose"], G),
+        ("hotline_callbacks_unsatisfied_by_problem", "Orders whose latest valid callback is unsatisfied, by problem: the record's topic, else its category (不满意办件的主要问题; bounded by the topic and category label caps).", &["center", "month", "problem"], G),
         ("hotline_events_total", "Events applied, by type.", &["type"], C),
         ("hotline_events_rejected_total", "Messages rejected as bad input, by reason.", &["reason"], C),
         ("hotline_events_duplicate_total", "Events whose event_id was already applied to their order.", &[], C),

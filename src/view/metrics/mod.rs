@@ -334,6 +334,14 @@ impl Collector for EngineCollector {
                     );
                 }
             }
+            for p in s.analysis.figures(shared, k.month).unsatisfied.problems {
+                put(
+                    &mut fams,
+                    "hotline_callbacks_unsatisfied_by_problem",
+                    &[&center, &month, &p.problem],
+                    p.count as f64,
+                );
+            }
             for (name, v) in [
                 ("hotline_completion_ratio", f.completion_ratio),
                 ("hotline_satisfaction_ratio", f.satisfaction_ratio),
