@@ -78,9 +78,7 @@ pub fn contribution(f: &Facts, tz: TimeZone) -> Analysis {
         .callback
         .is_some_and(|c| c.satisfaction == Satisfaction::Unsatisfied);
     Analysis {
-        day: f
-            .record
-            .map(|(at, _)| tz.local(at).day() as u8),
+        day: f.record.map(|(at, _)| tz.local(at).day() as u8),
         problem: record.map(|r| match r.topic {
             Some(t) => Problem::Topic(t),
             None => Problem::Category(r.category),
@@ -387,7 +385,10 @@ mod tests {
         assert!(a.unsatisfied && a.unresolved);
         assert_eq!(a.unsatisfied_unit, Some(UNIT));
         let a = contribution(&f(Satisfaction::Unsatisfied, None), tz);
-        assert!(a.unsatisfied && !a.unresolved, "resolved not said is not false");
+        assert!(
+            a.unsatisfied && !a.unresolved,
+            "resolved not said is not false"
+        );
         let a = contribution(&f(Satisfaction::Satisfied, Some(false)), tz);
         assert!(!a.unsatisfied && a.unresolved);
         assert_eq!(a.unsatisfied_unit, None);

@@ -153,6 +153,9 @@ fn slot(asgs: &mut SmallVec<[Assignment; 2]>, unit: LabelId) -> &mut Assignment 
     }
 }
 
+/// A valid callback: when, the unit it names, its rating, `resolved` as given.
+type ValidCallback = (Millis, Option<LabelId>, Rating, Option<bool>);
+
 /// Folds `events` (sorted by the contract's order) into the order's contribution.
 pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
     let mut asgs: SmallVec<[Assignment; 2]> = SmallVec::new();
@@ -162,8 +165,7 @@ pub fn derive(events: &[StoredEvent], ctx: &Ctx) -> Derived {
     let mut any_reopen = false;
     let mut first_missed_due: Option<Millis> = None;
     let mut completions: SmallVec<[(Millis, LabelId); 2]> = SmallVec::new();
-    let mut callbacks: SmallVec<[(Millis, Option<LabelId>, Rating, Option<bool>); 2]> =
-        SmallVec::new();
+    let mut callbacks: SmallVec<[ValidCallback; 2]> = SmallVec::new();
     let mut reasons: Vec<Box<str>> = Vec::new();
     let mut returns = 0u32;
 

@@ -1,23 +1,37 @@
 //! The live bulletin (通报): a month's figures laid out like the office's hand-written
-//! monthly bulletins, rendered as Markdown or as one self-contained HTML page.
+//! monthly bulletins, rendered as Markdown, as one self-contained HTML page with SVG
+//! charts, or as a PDF printed from that page by Chromium; and the weekly report of
+//! long-overdue orders (周通报).
 //!
 //! `build` gathers the figures once; `model` (with `rates` for the 三率 lists) turns
-//! them into the seven sections, deciding every ranking, threshold list and share once
-//! for both formats; `markdown` and `html` only lay the sections out; `text` writes
-//! numbers, dates and escaped strings the same way for both.
+//! them into the sections, deciding every ranking, threshold list, share and analysis
+//! once for all formats. `prose` writes the sentences, `tables` the tables and `charts`
+//! the charts, once each; `markdown` and `html` (with `svg`) only lay them out; `text`
+//! writes numbers, dates and escaped strings the same way everywhere.
 
+mod api;
+mod charts;
 mod html;
 mod markdown;
 mod model;
+pub mod pdf;
 mod prose;
 mod rates;
+mod svg;
+mod tables;
 mod text;
+pub mod week;
+
+pub use api::{analysis, MonthAnalysis, Trends};
+pub use pdf::PdfError;
+pub use week::{Week, WeekReport};
 
 use crate::config::Assessment;
+use crate::engine::analysis::AnalysisFigures;
 use crate::engine::Shared;
 use crate::event::{Millis, Month, TimeZone};
 use crate::units::LabelId;
-use crate::view::{month_figures, overdue_list, MonthFigures, OverdueItem};
+use crate::view::{month_figures, overdue_list, CentreFigures, MonthFigures, OverdueItem};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -32,9 +46,11 @@ pub struct Report {
     pub overdue: Vec<OverdueItem>,
     pub assessment: Assessment,
     pub tz: TimeZone,
-    /// Records of the month before, when that month is still retained: the overview's
-    /// "较上月上升 2.52%".
-    pub previous_records: Option<i64>,
+    /// The centre's figures of the month before, when that month is still retained:
+    /// the trends ("较上月上升 2.52%").
+    pub previous: Option<CentreFigures>,
+    /// The per-order figures of the analysis (数据分析) and the records per day.
+    pub analysis: AnalysisFigures,
 }
 
 /// Gathers the bulletin of `month`, or `None` if the month holds no data.
@@ -46,15 +62,16 @@ pub fn build(
     assessment: &Assessment,
 ) -> Option<Report> {
     let figures = month_figures(shared, center, month, as_of, assessment)?;
-    let previous_records = month_figures(shared, center, month.pred(1), as_of, assessment)
-        .map(|f| f.summary.records)
-        .filter(|&n| n > 0);
+    let previous = month_figures(shared, center, month.pred(1), as_of, assessment)
+        .map(|f| f.summary)
+        .filter(|s| s.records > 0);
     Some(Report {
         figures,
         overdue: overdue_list(shared, center, month),
         assessment: assessment.clone(),
         tz: shared.config.tz,
-        previous_records,
+        previous,
+        analysis: crate::view::analysis(shared, center, month).unwrap_or_default(),
     })
 }
 
@@ -64,5 +81,23 @@ pub fn render(report: &Report, format: Format) -> String {
     match format {
         Format::Markdown => markdown::render(&bulletin),
         Format::Html => html::render(&bulletin),
+    }
+}
+
+/// Gathers the weekly report of `week` (None if the week has not started by `as_of`).
+pub fn build_week(
+    shared: &Shared,
+    center: LabelId,
+    week: Week,
+    as_of: Millis,
+) -> Option<WeekReport> {
+    week::build(shared, center, week, as_of)
+}
+
+/// Renders a weekly report.
+pub fn render_week(report: &WeekReport, format: Format) -> String {
+    match format {
+        Format::Markdown => markdown::render_week(report),
+        Format::Html => html::render_week(report),
     }
 }

@@ -9,8 +9,7 @@ mod overdue;
 
 pub use aggregate::{aggregate, Aggregate, CentreSum, Filter, LiveSum, UnitSum};
 pub use centre::{
-    analysis, centre_figures, days_covered, CentreFigures, ChannelDisposition, Count,
-    OverdueShare,
+    analysis, centre_figures, days_covered, CentreFigures, ChannelDisposition, Count, OverdueShare,
 };
 pub use figures::{
     month_figures, months, ratio, unit_figures, Callbacks, MonthFigures, Ratios, UnitFigures,
