@@ -72,6 +72,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route("/api/v1/months/{month}/units", get(api_units))
         .route("/api/v1/months/{month}/overdue", get(api_overdue))
         .route("/api/v1/months/{month}/summary", get(api_summary))
+        .route("/api/v1/months/{month}/analysis", get(api_analysis))
         .route("/report", get(report_page))
         .with_state(state)
 }
@@ -129,13 +130,17 @@ fn month_and_center(
     let m: Month = month
         .parse()
         .map_err(|e: String| error(StatusCode::BAD_REQUEST, e))?;
+    Ok((m, center_of(st, center)?))
+}
+
+/// Resolves `?center=`: 404 for an unknown centre.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
+fn center_of(st: &HttpState, center: Option<&str>) -> Result<LabelId, Response> {
     let name = center.unwrap_or(&st.shared.config.default_center);
-    let c = st
-        .shared
+    st.shared
         .centers
         .get(name)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("unknown centre {name:?}")))?;
-    Ok((m, c))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("unknown centre {name:?}")))
 }
 
 fn no_data(month: Month) -> Response {
@@ -202,41 +207,91 @@ async fn api_overdue(
     }
 }
 
+/// The bulletin's analysis, trends and overdue units of `{month}`.
+async fn api_analysis(
+    State(st): State<Arc<HttpState>>,
+    Path(month): Path<String>,
+    Query(q): Query<CenterQuery>,
+) -> Response {
+    let (m, c) = match month_and_center(&st, &month, q.center.as_deref()) {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    match report::build(&st.shared, c, m, st.as_of(), &st.assessment) {
+        Some(r) => Json(report::analysis(&r)).into_response(),
+        None => no_data(m),
+    }
+}
+
 #[derive(Deserialize)]
 struct ReportQuery {
     month: Option<String>,
+    week: Option<String>,
     format: Option<String>,
     center: Option<String>,
 }
 
 async fn report_page(State(st): State<Arc<HttpState>>, Query(q): Query<ReportQuery>) -> Response {
-    let format = match q.format.as_deref() {
-        None | Some("html") => report::Format::Html,
-        Some("md") => report::Format::Markdown,
+    let output = match q.format.as_deref() {
+        None | Some("html") => report::Output::Html,
+        Some("md") => report::Output::Markdown,
+        Some("pdf") => report::Output::Pdf,
         Some(other) => {
             return error(
                 StatusCode::BAD_REQUEST,
-                format!("unknown format {other:?}: use html or md"),
+                format!("unknown format {other:?}: use html, md or pdf"),
             )
         }
     };
-    let Some(month) = q.month.as_deref() else {
-        return error(
+    let resolved = match (q.month.as_deref(), q.week.as_deref()) {
+        (Some(m), None) => month_and_center(&st, m, q.center.as_deref())
+            .map(|(m, c)| (report::Period::Month(m), c)),
+        (None, Some(w)) => match w.parse::<report::Week>() {
+            Ok(w) => center_of(&st, q.center.as_deref()).map(|c| (report::Period::Week(w), c)),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, e)),
+        },
+        (Some(_), Some(_)) => Err(error(
             StatusCode::BAD_REQUEST,
-            "missing month: /report?month=YYYY-MM".to_owned(),
-        );
+            "give month or week, not both".to_owned(),
+        )),
+        (None, None) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "missing month: /report?month=YYYY-MM (or week=YYYY-Www)".to_owned(),
+        )),
     };
-    let (m, c) = match month_and_center(&st, month, q.center.as_deref()) {
+    let (period, c) = match resolved {
         Ok(x) => x,
         Err(r) => return r,
     };
-    let Some(report) = report::build(&st.shared, c, m, st.as_of(), &st.assessment) else {
-        return no_data(m);
-    };
-    let body = report::render(&report, format);
-    let content_type = match format {
-        report::Format::Html => "text/html; charset=utf-8",
-        report::Format::Markdown => "text/markdown; charset=utf-8",
-    };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    let (shared, assessment, as_of) = (st.shared.clone(), st.assessment.clone(), st.as_of());
+    // A PDF runs a browser for seconds: never on the runtime's threads.
+    let made = tokio::task::spawn_blocking(move || {
+        report::produce(&shared, c, period, as_of, &assessment, output)
+    })
+    .await;
+    match made {
+        Ok(Ok(body)) => ([(header::CONTENT_TYPE, output.content_type())], body).into_response(),
+        Ok(Err(e)) => {
+            let status = match &e {
+                report::ReportError::NoMonth(_) | report::ReportError::FutureWeek(_) => {
+                    StatusCode::NOT_FOUND
+                }
+                report::ReportError::Pdf(p) if p.is_missing_browser() => {
+                    StatusCode::NOT_IMPLEMENTED
+                }
+                report::ReportError::Pdf(_) => {
+                    tracing::error!(error = %e, "cannot print the report");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            };
+            error(status, e.to_string())
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "the report task failed");
+            error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the report could not be made".to_owned(),
+            )
+        }
+    }
 }

@@ -7,7 +7,7 @@
 //! where the page's console output and uncaught exceptions appear as `INFO:CONSOLE`
 //! lines; a page that does log an error is checked first, to prove the detector sees it.
 
-#[path = "common/bulletin.rs"]
+#[path = "common/bulletin/mod.rs"]
 mod bulletin;
 mod common;
 

@@ -1,8 +1,10 @@
 //! The live bulletin against the office's hand-written ones: streams rebuilt from the
 //! Golmud (2024-11) and Haikou (2023-01) seed bulletins must render their figures, in
-//! their tables; the CLI writes what the library renders; `/report` fails cleanly.
+//! their tables and sentences (Haikou's analysis, Golmud's month-over-month change, the
+//! weekly report of the Golmud overdue list); the CLI writes what the library renders;
+//! `/report` fails cleanly.
 
-#[path = "common/bulletin.rs"]
+#[path = "common/bulletin/mod.rs"]
 mod bulletin;
 mod common;
 
@@ -10,9 +12,10 @@ use std::collections::BTreeMap;
 use std::process::Command;
 
 use bulletin::*;
-use common::http::{fetch, simulated_config, start_service, wait_for_data};
+use chrono::{NaiveDate, NaiveDateTime};
+use common::http::{fetch, simulated_config, start_service, wait_for_data, wait_until};
 use common::seeds;
-use hotline_pulse::report::Format;
+use hotline_pulse::report::{self, Format, Week};
 
 fn pct(num: i64, den: i64) -> String {
     // The seed's own rounding (half up, two decimals), written out independently of the
@@ -58,7 +61,22 @@ fn golmud_bulletin_reproduces_the_seed_tables() {
         assert!(overview.contains(&want), "{want} in:\n{overview}");
     }
     assert!(overview.contains(&format!("共计 {GOLMUD_RECORDS} 件")));
-    assert!(seed.contains("较上月上升 2.52%") && overview.contains("较上月上升 2.52%"));
+    // "较上月上升 2.52%": October's count is the only one that gives 2.52%, and the
+    // stream's October holds exactly it.
+    let octobers: Vec<i64> = (1000..10_000)
+        .filter(|&c| pct(GOLMUD_RECORDS - c, c) == "2.52%")
+        .collect();
+    assert_eq!(octobers, [GOLMUD_PREVIOUS]);
+    let sentence = format!("共计 {GOLMUD_RECORDS} 件，较上月上升 2.52%");
+    assert!(seed.contains(&sentence), "the seed says {sentence}");
+    assert!(overview.contains(&sentence), "{sentence} in:\n{overview}");
+    let trends = hotline_pulse::report::analysis(&build(&h, GOLMUD_MONTH)).trends;
+    assert_eq!(trends.previous_month, "2024-10");
+    assert_eq!(trends.previous_records, Some(GOLMUD_PREVIOUS));
+    let change = trends.records_change.expect("October is retained");
+    assert!((change - (4151.0 / 4049.0 - 1.0)).abs() < 1e-12, "{change}");
+    // October has no callbacks nor dispatched orders: no trend for the rates.
+    assert_eq!(trends.satisfaction_ratio_change, None);
     assert!(
         overview.contains(&format!(
             "日均受理 {} 件（按 30 天计）",
@@ -252,7 +270,7 @@ fn golmud_bulletin_reproduces_the_seed_tables() {
 }
 
 #[test]
-fn haikou_bulletin_reproduces_the_centre_figures_and_unit_lists() {
+fn haikou_bulletin_reproduces_the_centre_figures_unit_lists_and_analysis() {
     let lists = haikou_lists();
     // The parser read the bulletin's lists (32 units at 100% under two headings).
     assert_eq!(
@@ -404,6 +422,124 @@ fn haikou_bulletin_reproduces_the_centre_figures_and_unit_lists() {
         f.not_assessed
     );
     assert_eq!(total[2], f.completed.to_string());
+
+    haikou_analysis(&h, &md, &seed);
+}
+
+/// Section 二 of the Haikou bulletin (数据分析): every figure it prints, rebuilt from
+/// events, in its own sentences.
+fn haikou_analysis(h: &common::engine::Harness, md: &str, seed: &str) {
+    let a = &HAIKOU_ANALYSIS;
+    let f = &HAIKOU;
+    // The constants are the seed's, and their denominators are what the shares imply.
+    assert_eq!(a.unsatisfied, f.callbacks - f.satisfied);
+    assert_eq!(
+        pct(a.unsatisfied_unresolved, a.unsatisfied),
+        a.unsatisfied_share
+    );
+    assert_eq!(
+        pct(a.not_first_time_unresolved, a.not_first_time),
+        a.not_first_time_share
+    );
+    assert_ne!(
+        pct(a.not_first_time_unresolved, f.completed - f.first_time),
+        a.not_first_time_share,
+        "completed − first-time resolved is not the bulletin's denominator"
+    );
+    let (p1, p2) = (&a.unsatisfied_problems[0], &a.unsatisfied_problems[1]);
+    let (q1, q2) = (&a.not_first_time_problems[0], &a.not_first_time_problems[1]);
+    let [c1, c2, c3] = a.not_answered_problems;
+    let sentences = [
+        format!("不满意办件所涉及的主要问题为：{}、{}等。", p1.0, p2.0),
+        format!("{}问题共计 {} 件。处理单位：{}。", p1.0, p1.1, p1.2),
+        format!("{}问题共计 {} 件。处理单位：{}。", p2.0, p2.1, p2.2),
+        format!(
+            "其中，回访市民表示问题未得到解决件数有 {} 件，占不满意办件的 {}。",
+            a.unsatisfied_unresolved, a.unsatisfied_share
+        ),
+        format!("未一次性办结涉及的问题主要为：{}问题、{}问题", q1.0, q2.0),
+        format!("{}问题共计 {} 件。", q1.0, q1.1),
+        format!("{}问题共计 {} 件。", q2.0, q2.1),
+        format!(
+            "其中，市民诉求未得到解决 {} 件，占未一次办结办件的 {}。",
+            a.not_first_time_unresolved, a.not_first_time_share
+        ),
+        format!("未即时办结件涉及的问题主要为：{c1}、{c2}、{c3}"),
+    ];
+    // The seed's text has page breaks and spaces where ours has none.
+    let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+    let (seed, analysis) = (squeeze(seed), section(md, "“三率”数据分析"));
+    for s in &sentences {
+        assert!(seed.contains(&squeeze(s)), "the seed says {s}");
+        assert!(analysis.contains(s.as_str()), "{s} in:\n{analysis}");
+    }
+    assert!(analysis.contains(&format!("本月回访不满意办件 {} 件。", a.unsatisfied)));
+    assert!(analysis.contains(&format!(
+        "未一次办结办件（转派后被退回或重办的工单，含尚未办结的）{} 件。",
+        a.not_first_time
+    )));
+
+    // 逾期件专项清理: the overdue shares by purpose, and the units named.
+    let clearance = section(md, "逾期件专项清理");
+    for (purpose, n, late, share) in [
+        (
+            "咨询类",
+            f.consultations,
+            f.consultations_overdue,
+            f.consultations_overdue_ratio,
+        ),
+        (
+            "投诉类",
+            f.complaints,
+            f.complaints_overdue,
+            f.complaints_overdue_ratio,
+        ),
+    ] {
+        let want = format!("{purpose}办件总量 {n} 件，逾期 {late} 件，占 {share}");
+        assert!(
+            seed.contains(&squeeze(&want)) && clearance.contains(&want),
+            "{want}"
+        );
+    }
+    // The seed's five units, most overdue first, named as the seed names them.
+    let named: Vec<&str> = HAIKOU_OVERDUE_UNITS.iter().map(|u| u.0).collect();
+    let want = format!("{}等5家热线成员单位逾期办件较多", named.join("、"));
+    assert!(seed.contains(&want), "the seed says {want}");
+    let mut ours = clearance.to_owned();
+    for (unit, consultations, complaints) in HAIKOU_OVERDUE_UNITS {
+        let counted = format!("{unit}（{} 件）", consultations + complaints);
+        assert!(ours.contains(&counted), "{counted} in:\n{clearance}");
+        ours = ours.replace(&counted, unit);
+    }
+    assert!(squeeze(&ours).contains(&want), "{want} in:\n{clearance}");
+
+    // The same figures in the API's analysis object.
+    let api = hotline_pulse::report::analysis(&build(h, HAIKOU_MONTH));
+    assert_eq!(
+        (
+            api.figures.unsatisfied.total,
+            api.figures.unsatisfied.unresolved
+        ),
+        (a.unsatisfied, a.unsatisfied_unresolved)
+    );
+    assert_eq!(
+        (
+            api.figures.not_first_time.total,
+            api.figures.not_first_time.unresolved
+        ),
+        (a.not_first_time, a.not_first_time_unresolved)
+    );
+    let top = &api.figures.unsatisfied.problems[0];
+    assert_eq!((top.problem.as_str(), top.count), (p1.0, p1.1));
+    assert_eq!(top.units.len(), 1, "only {} handled {}", p1.2, p1.0);
+    assert_eq!(
+        api.figures.consultations_not_answered.total,
+        f.consultations - f.direct
+    );
+    assert_eq!(api.figures.records_by_day.len(), 31);
+    assert_eq!(api.figures.records_by_day.iter().sum::<i64>(), f.records);
+    let overdue: i64 = api.overdue_units.iter().map(|u| u.count).sum();
+    assert_eq!(overdue, f.consultations_overdue + f.complaints_overdue);
 }
 
 #[test]
@@ -453,7 +589,11 @@ fn report_errors_are_json_messages() {
         ("/report?format=md", 400),
         ("/report?month=2024-13", 400),
         ("/report?month=abc", 400),
-        ("/report?month=2024-11&format=pdf", 400),
+        ("/report?month=2024-11&format=docx", 400),
+        ("/report?week=2024-W99", 400),
+        ("/report?week=2024-47", 400),
+        ("/report?month=2024-11&week=2024-W47", 400),
+        ("/report?week=2099-W01", 404),
         ("/report?month=2019-01", 404),
         ("/report?month=2024-11&center=nowhere", 404),
     ] {
@@ -476,5 +616,177 @@ fn report_errors_are_json_messages() {
     assert_eq!(status, 200);
     assert_eq!(content_type, "text/markdown; charset=utf-8");
     assert!(body.starts_with("# ") && body.contains("| 序号 | 单位名称 | 工单量 |"));
+    let (status, content_type, body) = fetch(service.addr, "/report?week=2024-W48&format=md");
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(content_type, "text/markdown; charset=utf-8");
+    assert!(
+        body.contains("逾期未办结工单周通报（2024 年第 48 周）"),
+        "{body}"
+    );
     service.stop().expect("clean shutdown");
+}
+
+/// Local time of a seed date at `hour` (the Golmud stream's deadlines are at 18:00, its
+/// replies at 10:00).
+fn seed_time((y, m, d): (i32, u32, u32), hour: u32) -> NaiveDateTime {
+    NaiveDate::from_ymd_opt(y, m, d)
+        .and_then(|d| d.and_hms_opt(hour, 0, 0))
+        .expect("seed date")
+}
+
+#[test]
+fn the_weekly_report_lists_the_golmud_orders_still_open_past_their_deadline() {
+    let (h, g) = golmud_harness();
+    let week: Week = "2024-W47".parse().expect("week");
+    // The end of the week: Monday 25 November, 0:00.
+    let cutoff = seed_time((2024, 11, 25), 0);
+    let mut want: Vec<(String, String, String)> = g
+        .overdue
+        .iter()
+        .filter(|o| seed_time(o.due, 18) < cutoff && seed_time(o.replied, 10) > cutoff)
+        .map(|o| {
+            let late = cutoff - seed_time(o.due, 18);
+            let days = (late.num_minutes() + 24 * 60 - 1) / (24 * 60);
+            let units = overdue_units(&o.units).join(" ");
+            (o.order_id.clone(), units, days.to_string())
+        })
+        .collect();
+    want.sort();
+    assert!(
+        want.len() >= 3,
+        "the seed has orders open over that weekend: {want:?}"
+    );
+
+    let r = report::build_week(&h.shared, center(&h), week, h.as_of).expect("a past week");
+    let md = report::render_week(&r, Format::Markdown);
+    assert!(
+        md.contains("逾期未办结工单周通报（2024 年第 47 周）"),
+        "{md}"
+    );
+    assert!(md.contains("统计时段：2024 年 11 月 18 日 至 2024 年 11 月 24 日"));
+    assert!(md.contains("截至时间：2024 年 11 月 25 日 0 时"));
+    let rows = md_table(section(&md, "二、逾期未办结工单明细"));
+    let mut got: Vec<(String, String, String)> = rows
+        .iter()
+        .map(|r| (r[1].clone(), r[2].clone(), r[4].clone()))
+        .collect();
+    let days: Vec<i64> = got.iter().map(|r| r.2.parse().unwrap()).collect();
+    assert!(
+        days.windows(2).all(|w| w[0] >= w[1]),
+        "longest first: {days:?}"
+    );
+    got.sort();
+    assert_eq!(got, want);
+    assert!(md.contains(&format!("共有 {} 件工单超过办理期限仍未办结", want.len())));
+
+    // By unit: the unit each order was last sent to; the total counts every order.
+    let by_unit = md_table(section(&md, "一、各单位逾期未办结工单"));
+    let (total, units) = by_unit.split_last().expect("rows and 合计");
+    assert_eq!(total[1..3], ["合计".to_owned(), want.len().to_string()]);
+    let mut holders: BTreeMap<String, i64> = BTreeMap::new();
+    for (_, units, _) in &want {
+        let last = units.rsplit(' ').next().expect("a unit").to_owned();
+        *holders.entry(last).or_default() += 1;
+    }
+    let got: BTreeMap<String, i64> = units
+        .iter()
+        .map(|r| (r[1].clone(), r[2].parse().unwrap()))
+        .collect();
+    assert_eq!(got, holders);
+
+    // The week of the as-of time is cut at the as-of time; later weeks have no report.
+    let now = report::build_week(&h.shared, center(&h), "2024-W50".parse().unwrap(), h.as_of)
+        .expect("the current week");
+    assert_eq!(now.as_of, "2024 年 12 月 12 日 10 时");
+    assert!(
+        report::build_week(&h.shared, center(&h), "2024-W51".parse().unwrap(), h.as_of).is_none()
+    );
+}
+
+#[test]
+fn the_cli_writes_the_weekly_report_and_refuses_what_it_cannot_do() {
+    let (h, g) = golmud_harness();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let events = dir.path().join("golmud.jsonl");
+    let registry = dir.path().join("units.toml");
+    std::fs::write(&events, g.lines.join("\n") + "\n").unwrap();
+    std::fs::write(&registry, golmud_registry()).unwrap();
+    let replay = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"));
+        cmd.arg("replay")
+            .arg(&events)
+            .args(["--as-of", GOLMUD_AS_OF, "--log", "warn"])
+            .arg("--unit-registry")
+            .arg(&registry)
+            .args(args);
+        cmd
+    };
+    let out = replay(&["--report", "md", "--week", "2024-W47"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r = report::build_week(&h.shared, center(&h), "2024-W47".parse().unwrap(), h.as_of)
+        .expect("week");
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        report::render_week(&r, Format::Markdown)
+    );
+
+    let out = replay(&["--report", "md", "--week", "2024-W47", "--month", "2024-11"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "--week and --month together");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--week") && err.contains("--month"), "{err}");
+
+    let out = replay(&["--report", "md", "--week", "2024-W60"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--week: invalid week \"2024-W60\""), "{err}");
+
+    // Without a browser, a PDF is a clear error naming it, and no file is left behind.
+    let pdf = dir.path().join("通报.pdf");
+    let out = replay(&["--report", "pdf", "--month", GOLMUD_MONTH])
+        .arg("--out")
+        .arg(&pdf)
+        .env("PATH", dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs the Chromium browser, which is not installed"),
+        "{err}"
+    );
+    assert!(!pdf.exists(), "no empty PDF file");
+}
+
+#[test]
+fn the_service_without_a_browser_answers_501_for_a_pdf() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let port = common::prom::free_port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"))
+        .args(["serve", "--listen", &addr.to_string(), "--sim-rate", "0"])
+        .args(["--orders", "300", "--month", "2024-11", "--log", "warn"])
+        .env("PATH", dir.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("run hotline-pulse serve");
+    wait_until(std::time::Duration::from_secs(60), "the service", || {
+        matches!(common::http::get(addr, "/readyz"), Ok((200, _, _)))
+    });
+    wait_for_data(addr);
+    let (status, content_type, body) = fetch(addr, "/report?month=2024-11&format=pdf");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 501, "{body}");
+    assert!(content_type.starts_with("application/json"));
+    assert!(body.contains("Chromium"), "{body}");
 }

@@ -229,7 +229,6 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
             }
         );
     }
-    let mut out = output(args.out.as_deref())?;
     let retained = months(&shared);
     let center = shared
         .centers
@@ -241,20 +240,27 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
         .cloned()
         .collect();
     if let Some(format) = args.report {
-        let m = match month {
-            Some(m) => m,
-            None => match retained.first() {
-                Some((_, m)) => *m,
+        use crate::report::{produce, Output, Period, Week};
+        let period = match (&args.week, month) {
+            (Some(w), _) => Period::Week(
+                w.parse::<Week>()
+                    .map_err(|e| anyhow::anyhow!("--week: {e}"))?,
+            ),
+            (None, Some(m)) => Period::Month(m),
+            (None, None) => match retained.first() {
+                Some((_, m)) => Period::Month(*m),
                 None => bail!("no data: the input holds no retained month"),
             },
         };
-        let report = crate::report::build(&shared, center, m, stats.as_of, &assessment)
-            .with_context(|| format!("no data for month {m}"))?;
-        let format = match format {
-            ReportFormat::Md => crate::report::Format::Markdown,
-            ReportFormat::Html => crate::report::Format::Html,
+        let kind = match format {
+            ReportFormat::Md => Output::Markdown,
+            ReportFormat::Html => Output::Html,
+            ReportFormat::Pdf => Output::Pdf,
         };
-        out.write_all(crate::report::render(&report, format).as_bytes())?;
+        let bytes = produce(&shared, center, period, stats.as_of, &assessment, kind)?;
+        // Opened only now: a report that cannot be made leaves no empty file behind.
+        let mut out = output(args.out.as_deref())?;
+        out.write_all(&bytes)?;
         out.flush()?;
         return Ok(());
     }
@@ -263,6 +269,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<()> {
             bail!("no data for month {m}");
         }
     }
+    let mut out = output(args.out.as_deref())?;
     match args.format {
         OutputFormat::Prometheus => {
             let mut buf = Vec::new();

@@ -47,7 +47,8 @@ figcaption .note { font-weight: normal; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
-  tfoot { display: table-footer-group; }
+  /* The total row closes the table once, not every printed page of it. */
+  tfoot { display: table-row-group; }
   th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   ol { columns: 1; }
 }

@@ -39,6 +39,41 @@ pub enum Format {
     Html,
 }
 
+/// What a report is written as: text, or the HTML page printed to PDF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    Markdown,
+    Html,
+    Pdf,
+}
+
+impl Output {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Output::Markdown => "text/markdown; charset=utf-8",
+            Output::Html => "text/html; charset=utf-8",
+            Output::Pdf => "application/pdf",
+        }
+    }
+}
+
+/// Which report: a month's bulletin or a week's report of long-overdue orders.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Month(Month),
+    Week(Week),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("no data for month {0}: it is not retained or has no events")]
+    NoMonth(Month),
+    #[error("week {0} has not started at the as-of time")]
+    FutureWeek(Week),
+    #[error(transparent)]
+    Pdf(#[from] PdfError),
+}
+
 /// Everything one bulletin shows.
 #[derive(Debug, Clone)]
 pub struct Report {
@@ -99,5 +134,35 @@ pub fn render_week(report: &WeekReport, format: Format) -> String {
     match format {
         Format::Markdown => markdown::render_week(report),
         Format::Html => html::render_week(report),
+    }
+}
+
+/// Builds and writes the report of `period` (what `/report` and `replay --report` serve).
+/// PDF output runs a browser: call it off the async runtime.
+pub fn produce(
+    shared: &Shared,
+    center: LabelId,
+    period: Period,
+    as_of: Millis,
+    assessment: &Assessment,
+    output: Output,
+) -> Result<Vec<u8>, ReportError> {
+    let format = match output {
+        Output::Markdown => Format::Markdown,
+        Output::Html | Output::Pdf => Format::Html,
+    };
+    let text = match period {
+        Period::Month(m) => {
+            let r = build(shared, center, m, as_of, assessment).ok_or(ReportError::NoMonth(m))?;
+            render(&r, format)
+        }
+        Period::Week(w) => {
+            let r = build_week(shared, center, w, as_of).ok_or(ReportError::FutureWeek(w))?;
+            render_week(&r, format)
+        }
+    };
+    match output {
+        Output::Pdf => Ok(pdf::print(&text)?),
+        Output::Markdown | Output::Html => Ok(text.into_bytes()),
     }
 }
