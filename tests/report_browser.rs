@@ -1,7 +1,11 @@
 //! The Golmud bulletin's HTML page in a real headless Chromium: the browser's own DOM
-//! must hold the three tables with every row, the page must load without a console
-//! message (it has no scripts: any message means something is wrong, e.g. an injected
-//! script), and a full-page screenshot is written to `test-artifacts/report-golmud.png`.
+//! must hold the three tables with every row and the four charts, the page must load
+//! without a console message (it has no scripts: any message means something is wrong,
+//! e.g. an injected script), and a full-page screenshot is written to
+//! `test-artifacts/report-golmud.png`. Each chart is screenshot alone and must show one
+//! bar per figure; the PDF (printed by the library, the CLI and `/report`) must be A4,
+//! a sensible number of pages, with the title, the page numbers and the 合计 rows in its
+//! text (read with poppler's pdftotext and pdfinfo).
 //!
 //! Console messages are read from Chromium's log (`--enable-logging=stderr --v=0`),
 //! where the page's console output and uncaught exceptions appear as `INFO:CONSOLE`
@@ -15,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use bulletin::{golmud_harness, render, GOLMUD_MONTH};
+use bulletin::{golmud_harness, render, GOLMUD_AS_OF, GOLMUD_MONTH};
 use hotline_pulse::report::Format;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -169,6 +173,13 @@ fn golmud_report_renders_in_chromium() {
             o.order_id
         );
     }
+    for id in CHARTS {
+        assert!(
+            dom.contains(&format!("<figure class=\"chart\" id=\"chart-{id}\">")),
+            "chart {id} is not in the DOM"
+        );
+    }
+    assert_eq!(dom.matches("<svg ").count(), CHARTS.len());
     let console = console_lines(&run.stderr);
     assert!(
         console.is_empty(),
@@ -193,4 +204,276 @@ fn golmud_report_renders_in_chromium() {
     let size = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
     assert_eq!((size(16), size(20)), (1280, 4000), "IHDR width and height");
     assert!(png.len() > 20_000, "a blank page? {} bytes", png.len());
+}
+
+/// The charts of the monthly bulletin, in page order.
+const CHARTS: [&str; 4] = ["daily", "completion", "satisfaction", "overdue-units"];
+/// The bars' fills (report/svg.rs): drawn as solid rectangles, so their inside pixels
+/// have exactly these colours.
+const BAR_COLOURS: [[u8; 3]; 2] = [[0x4a, 0x6f, 0xa5], [0xc0, 0x39, 0x2b]];
+
+/// The `<figure>` of each chart in a page, by id.
+fn figures(html: &str) -> Vec<(String, String)> {
+    let mut out = vec![];
+    let mut rest = html;
+    while let Some(at) = rest.find("<figure class=\"chart\" id=\"chart-") {
+        let tail = &rest[at..];
+        let end = tail.find("</figure>").expect("figure end") + "</figure>".len();
+        let id_start = "<figure class=\"chart\" id=\"chart-".len();
+        let id = &tail[id_start..id_start + tail[id_start..].find('"').expect("id end")];
+        out.push((id.to_owned(), tail[..end].to_owned()));
+        rest = &tail[end..];
+    }
+    out
+}
+
+/// A decoded PNG: width, height, RGB pixels.
+fn pixels(path: &Path) -> (usize, usize, Vec<[u8; 3]>) {
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut reader = png::Decoder::new(std::io::BufReader::new(file))
+        .read_info()
+        .expect("a PNG");
+    let mut buf = vec![0; reader.output_buffer_size().expect("size")];
+    let info = reader.next_frame(&mut buf).expect("a frame");
+    let channels = info.color_type.samples();
+    assert!(channels >= 3, "{:?}", info.color_type);
+    assert_eq!(info.bit_depth, png::BitDepth::Eight);
+    let px = buf[..info.buffer_size()]
+        .chunks(channels)
+        .map(|c| [c[0], c[1], c[2]])
+        .collect();
+    (info.width as usize, info.height as usize, px)
+}
+
+fn is_bar(p: [u8; 3]) -> bool {
+    BAR_COLOURS
+        .iter()
+        .any(|c| c.iter().zip(p).all(|(a, b)| a.abs_diff(b) <= 3))
+}
+
+/// How many separate bars a screenshot shows: runs of rows (horizontal bars) or of
+/// columns (vertical bars) holding bar-coloured pixels.
+fn bar_runs(w: usize, h: usize, px: &[[u8; 3]], vertical: bool) -> usize {
+    let (outer, inner) = if vertical { (w, h) } else { (h, w) };
+    let mut runs = 0;
+    let mut inside = false;
+    for o in 0..outer {
+        let hits = (0..inner)
+            .filter(|&i| {
+                let (x, y) = if vertical { (o, i) } else { (i, o) };
+                is_bar(px[y * w + x])
+            })
+            .count();
+        let bar = hits >= 2;
+        if bar && !inside {
+            runs += 1;
+        }
+        inside = bar;
+    }
+    runs
+}
+
+#[test]
+fn every_chart_draws_one_bar_per_figure() {
+    let (h, _) = golmud_harness();
+    let html = render(&h, GOLMUD_MONTH, Format::Html);
+    let head = &html[..html.find("<main>").expect("main") + "<main>".len()];
+    let charts = figures(&html);
+    let ids: Vec<&str> = charts.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, CHARTS);
+    let dir = artifacts();
+    let mut all = String::from(head);
+    let mut total_height = 60;
+    for (id, figure) in &charts {
+        let bars = figure.matches("<g class=\"bar\">").count();
+        let zero =
+            figure.matches(" height=\"0.0\"").count() + figure.matches(" width=\"0.0\"").count();
+        assert!(bars > 0, "{id} has no bars");
+        let height: usize = figure
+            .split("height=\"")
+            .nth(1)
+            .and_then(|h| h.split('"').next())
+            .and_then(|h| h.parse().ok())
+            .expect("the svg's height");
+        let page = dir.join(format!("chart-{id}.html"));
+        std::fs::write(&page, format!("{head}{figure}</main></body></html>")).unwrap();
+        let shot = dir.join(format!("chart-{id}.png"));
+        let _ = std::fs::remove_file(&shot);
+        let run = chromium(
+            &file_url(&page),
+            &[
+                format!("--screenshot={}", shot.display()),
+                format!("--window-size=1000,{}", height + 160),
+                "--hide-scrollbars".to_owned(),
+            ],
+        );
+        assert!(console_lines(&run.stderr).is_empty(), "{}", run.stderr);
+        let (w, hgt, px) = pixels(&shot);
+        let painted = px.iter().filter(|p| is_bar(**p)).count();
+        assert!(
+            painted > bars * 20,
+            "{id}: {painted} bar pixels for {bars} bars"
+        );
+        let seen = bar_runs(w, hgt, &px, *id == "daily");
+        assert_eq!(seen, bars - zero, "{id}: bars seen in {}", shot.display());
+        all.push_str(figure);
+        total_height += height + 110;
+    }
+    // All four on one page, for docs/report.md.
+    let page = dir.join("report-charts.html");
+    std::fs::write(&page, format!("{all}</main></body></html>")).unwrap();
+    let shot = dir.join("report-charts.png");
+    let run = chromium(
+        &file_url(&page),
+        &[
+            format!("--screenshot={}", shot.display()),
+            format!("--window-size=1000,{total_height}"),
+            "--hide-scrollbars".to_owned(),
+        ],
+    );
+    assert!(shot.exists(), "{}", run.stderr);
+}
+
+/// poppler's `tool` on `pdf`, failing the test clearly when it is missing.
+fn poppler(tool: &str, args: &[&str], pdf: &Path) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .or_else(|_| Command::new(tool).args(args).arg(pdf).output())
+        .unwrap_or_else(|e| {
+            panic!(
+                "cannot run {tool} ({e}): run the project's test script, which installs \
+                 Debian's poppler-utils"
+            )
+        });
+    assert!(
+        out.status.success(),
+        "{tool}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+/// Checks a PDF of the Golmud bulletin: A4, pages in range, the title on every page, the
+/// page numbers, and the 合计 / 总计 rows with the seed's totals.
+fn check_pdf(pdf: &Path, title: &str) {
+    let bytes = std::fs::read(pdf).unwrap_or_else(|e| panic!("{}: {e}", pdf.display()));
+    assert!(
+        bytes.starts_with(b"%PDF-"),
+        "{} is not a PDF",
+        pdf.display()
+    );
+    let info = Command::new("pdfinfo")
+        .arg(pdf)
+        .output()
+        .expect("pdfinfo (poppler-utils)");
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    let field = |name: &str| {
+        info.lines()
+            .find_map(|l| l.strip_prefix(name))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("no {name} in:\n{info}"))
+            .to_owned()
+    };
+    let pages: usize = field("Pages:").parse().expect("page count");
+    assert!((5..=40).contains(&pages), "{pages} pages");
+    assert!(field("Page size:").contains("(A4)"), "{info}");
+    let text = poppler("pdftotext", &["-layout"], pdf);
+    assert_eq!(
+        text.matches(title).count(),
+        pages + 1,
+        "the title on every page, and as the heading"
+    );
+    for n in [1, pages] {
+        let footer = format!("第 {n} 页，共 {pages} 页");
+        assert!(text.contains(&footer), "{footer}");
+    }
+    let row = |label: &str, cells: &[&str]| {
+        text.lines().any(|l| {
+            let words: Vec<&str> = l.split_whitespace().collect();
+            words.first() == Some(&label) && words[1..].starts_with(cells)
+        })
+    };
+    assert!(
+        row("合计", &["1094", "1088", "99.45%"]),
+        "the completion total in:\n{text}"
+    );
+    assert!(
+        row("总计", &["805", "767", "95.28%"]),
+        "the satisfaction total"
+    );
+    assert!(
+        text.contains("逾期件专项清理") && text.contains("附件 2"),
+        "every section"
+    );
+}
+
+#[test]
+fn the_pdf_is_a4_with_the_title_page_numbers_and_totals() {
+    let (h, g) = golmud_harness();
+    let html = render(&h, GOLMUD_MONTH, Format::Html);
+    let title = "12345 政务服务便民热线月通报（2024 年 11 月）";
+    assert!(html.contains(title));
+    let dir = artifacts();
+
+    // The library.
+    let pdf = dir.join("report-golmud.pdf");
+    let bytes = hotline_pulse::report::pdf::print(&html).expect("Chromium prints the page");
+    std::fs::write(&pdf, &bytes).unwrap();
+    check_pdf(&pdf, title);
+
+    // The CLI.
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let events = tmp.path().join("golmud.jsonl");
+    let registry = tmp.path().join("units.toml");
+    std::fs::write(&events, g.lines.join("\n") + "\n").unwrap();
+    std::fs::write(&registry, bulletin::golmud_registry()).unwrap();
+    let cli_pdf = tmp.path().join("通报.pdf");
+    let out = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"))
+        .arg("replay")
+        .arg(&events)
+        .args([
+            "--report",
+            "pdf",
+            "--month",
+            GOLMUD_MONTH,
+            "--as-of",
+            GOLMUD_AS_OF,
+        ])
+        .args(["--log", "warn", "--unit-registry"])
+        .arg(&registry)
+        .arg("--out")
+        .arg(&cli_pdf)
+        .output()
+        .expect("run hotline-pulse");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    check_pdf(&cli_pdf, title);
+}
+
+#[test]
+fn the_service_serves_the_pdf() {
+    use common::http::{get_bytes, simulated_config, start_service, wait_for_data};
+    let service = start_service(simulated_config(300, (2024, 11)));
+    wait_for_data(service.addr);
+    let (status, content_type, body) =
+        get_bytes(service.addr, "/report?month=2024-11&format=pdf").expect("GET");
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(content_type, "application/pdf");
+    assert!(
+        body.starts_with(b"%PDF-") && body.len() > 10_000,
+        "{} bytes",
+        body.len()
+    );
+    let (status, content_type, body) =
+        get_bytes(service.addr, "/report?week=2024-W47&format=pdf").expect("GET");
+    assert_eq!((status, content_type.as_str()), (200, "application/pdf"));
+    assert!(body.starts_with(b"%PDF-"));
+    service.stop().expect("clean shutdown");
 }

@@ -11,6 +11,8 @@ const FONT: &str =
     "Noto Sans CJK SC, Source Han Sans SC, WenQuanYi Zen Hei, Microsoft YaHei, sans-serif";
 const BAR: &str = "#4a6fa5";
 const ALERT: &str = "#c0392b";
+/// Threshold lines: the report's red, not the alert bars' (a screenshot tells them apart).
+const THRESHOLD: &str = "#b00000";
 const GRID: &str = "#dddddd";
 const INK: &str = "#333333";
 /// Longest unit name drawn in full beside a bar; longer ones are cut (the full name is
@@ -123,7 +125,7 @@ fn rows(c: &Chart) -> String {
 
 fn rule_v(out: &mut String, x: f64, label_y: f64, y0: f64, y1: f64, r: &super::charts::Rule) {
     let (colour, dash) = if r.threshold {
-        (ALERT, "6 3")
+        (THRESHOLD, "6 3")
     } else {
         (INK, "2 3")
     };
