@@ -426,10 +426,7 @@ fn the_pdf_is_a4_with_the_title_page_numbers_and_totals() {
 
     // The CLI.
     let tmp = tempfile::tempdir().expect("temp dir");
-    let events = tmp.path().join("golmud.jsonl");
-    let registry = tmp.path().join("units.toml");
-    std::fs::write(&events, g.lines.join("\n") + "\n").unwrap();
-    std::fs::write(&registry, bulletin::golmud_registry()).unwrap();
+    let (events, registry) = bulletin::golmud_files(&g, tmp.path());
     let cli_pdf = tmp.path().join("通报.pdf");
     let out = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"))
         .arg("replay")

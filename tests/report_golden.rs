@@ -546,10 +546,7 @@ fn haikou_analysis(h: &common::engine::Harness, md: &str, seed: &str) {
 fn the_cli_writes_what_the_library_renders() {
     let (h, g) = golmud_harness();
     let dir = tempfile::tempdir().expect("temp dir");
-    let events = dir.path().join("golmud.jsonl");
-    let registry = dir.path().join("units.toml");
-    std::fs::write(&events, g.lines.join("\n") + "\n").unwrap();
-    std::fs::write(&registry, golmud_registry()).unwrap();
+    let (events, registry) = golmud_files(&g, dir.path());
     let replay = |format: &str, out: Option<&std::path::Path>| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"));
         cmd.arg("replay")
@@ -707,10 +704,7 @@ fn the_weekly_report_lists_the_golmud_orders_still_open_past_their_deadline() {
 fn the_cli_writes_the_weekly_report_and_refuses_what_it_cannot_do() {
     let (h, g) = golmud_harness();
     let dir = tempfile::tempdir().expect("temp dir");
-    let events = dir.path().join("golmud.jsonl");
-    let registry = dir.path().join("units.toml");
-    std::fs::write(&events, g.lines.join("\n") + "\n").unwrap();
-    std::fs::write(&registry, golmud_registry()).unwrap();
+    let (events, registry) = golmud_files(&g, dir.path());
     let replay = |args: &[&str]| {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_hotline-pulse"));
         cmd.arg("replay")

@@ -128,74 +128,89 @@ fn problem_counts(f: &Finding) -> Vec<String> {
         .collect()
 }
 
-/// (一) “回访满意率”数据分析, paragraph by paragraph.
-pub fn unsatisfied(b: &Bulletin) -> Vec<String> {
-    let f = &b.analysis.unsatisfied;
+/// How one analysis is worded (the Haikou bulletin's sentences).
+struct Wording {
+    /// When the set is empty.
+    none: &'static str,
+    /// "本月回访不满意办件 {total} 件。"
+    total: fn(i64) -> String,
+    /// Before and after the main problems' names, and how each is named.
+    main: (&'static str, &'static str),
+    name: fn(&str) -> String,
+    /// "其中，… {unresolved} 件，占… {share}。", if the analysis says it.
+    unresolved: Option<fn(i64, String) -> String>,
+}
+
+/// The paragraphs of one analysis: the set, its main problems with their counts (and
+/// handling units), what the citizens called unresolved.
+fn analysis(f: &Finding, w: &Wording) -> Vec<String> {
     if f.total == 0 {
-        return vec!["本月无回访不满意办件。".to_owned()];
+        return vec![w.none.to_owned()];
     }
-    let mut out = vec![format!("本月回访不满意办件 {} 件。", f.total)];
+    let mut first = (w.total)(f.total);
     if !f.main.is_empty() {
-        let labels: Vec<String> = f.main.iter().map(|p| p.label.clone()).collect();
-        out[0].push_str(&format!(
-            "不满意办件所涉及的主要问题为：{}。",
-            listing(&labels, f.more)
+        let names: Vec<String> = f.main.iter().map(|p| (w.name)(&p.label)).collect();
+        first.push_str(&format!(
+            "{}{}{}。",
+            w.main.0,
+            listing(&names, f.more),
+            w.main.1
         ));
     }
+    let mut out = vec![first];
     out.extend(problem_counts(f));
-    out.push(format!(
-        "其中，回访市民表示问题未得到解决件数有 {} 件，占不满意办件的 {}。",
-        f.unresolved,
-        pct(f.unresolved_share)
-    ));
+    if let Some(unresolved) = w.unresolved {
+        out.push(unresolved(f.unresolved, pct(f.unresolved_share)));
+    }
     out
+}
+
+/// (一) “回访满意率”数据分析, paragraph by paragraph.
+pub fn unsatisfied(b: &Bulletin) -> Vec<String> {
+    analysis(
+        &b.analysis.unsatisfied,
+        &Wording {
+            none: "本月无回访不满意办件。",
+            total: |n| format!("本月回访不满意办件 {n} 件。"),
+            main: ("不满意办件所涉及的主要问题为：", ""),
+            name: str::to_owned,
+            unresolved: Some(|n, share| {
+                format!("其中，回访市民表示问题未得到解决件数有 {n} 件，占不满意办件的 {share}。")
+            }),
+        },
+    )
 }
 
 /// (二) “一次办结率”数据分析.
 pub fn not_first_time(b: &Bulletin) -> Vec<String> {
-    let f = &b.analysis.not_first_time;
-    if f.total == 0 {
-        return vec!["本月无未一次办结办件。".to_owned()];
-    }
-    let mut out = vec![format!(
-        "本月未一次办结办件（转派后被退回或重办的工单，含尚未办结的）{} 件。",
-        f.total
-    )];
-    if !f.main.is_empty() {
-        let labels: Vec<String> = f.main.iter().map(|p| problem(&p.label)).collect();
-        out[0].push_str(&format!(
-            "未一次性办结涉及的问题主要为：{}。",
-            listing(&labels, f.more)
-        ));
-    }
-    out.extend(problem_counts(f));
-    out.push(format!(
-        "其中，市民诉求未得到解决 {} 件，占未一次办结办件的 {}。",
-        f.unresolved,
-        pct(f.unresolved_share)
-    ));
-    out
+    analysis(
+        &b.analysis.not_first_time,
+        &Wording {
+            none: "本月无未一次办结办件。",
+            total: |n| {
+                format!("本月未一次办结办件（转派后被退回或重办的工单，含尚未办结的）{n} 件。")
+            },
+            main: ("未一次性办结涉及的问题主要为：", ""),
+            name: problem,
+            unresolved: Some(|n, share| {
+                format!("其中，市民诉求未得到解决 {n} 件，占未一次办结办件的 {share}。")
+            }),
+        },
+    )
 }
 
 /// (三) “即时办结率”数据分析.
 pub fn not_answered(b: &Bulletin) -> Vec<String> {
-    let f = &b.analysis.not_answered;
-    if f.total == 0 {
-        return vec!["本月有效咨询类办件均已前台即时办结。".to_owned()];
-    }
-    let mut out = vec![format!(
-        "本月有效咨询类办件中未即时办结（转派工单办理）{} 件。",
-        f.total
-    )];
-    if !f.main.is_empty() {
-        let labels: Vec<String> = f.main.iter().map(|p| p.label.clone()).collect();
-        out[0].push_str(&format!(
-            "未即时办结件涉及的问题主要为：{}问题。",
-            listing(&labels, f.more)
-        ));
-    }
-    out.extend(problem_counts(f));
-    out
+    analysis(
+        &b.analysis.not_answered,
+        &Wording {
+            none: "本月有效咨询类办件均已前台即时办结。",
+            total: |n| format!("本月有效咨询类办件中未即时办结（转派工单办理）{n} 件。"),
+            main: ("未即时办结件涉及的问题主要为：", "问题"),
+            name: str::to_owned,
+            unresolved: None,
+        },
+    )
 }
 
 /// 超期工单 count and the overdue share by purpose ("咨询类办件总量 … 逾期 … 占 …").

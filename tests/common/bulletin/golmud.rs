@@ -100,3 +100,13 @@ pub fn golmud_harness() -> (Harness, Golmud) {
     h.apply_as_of(&g.lines, as_of(GOLMUD_AS_OF));
     (h, g)
 }
+
+/// The Golmud stream and its unit registry written to `dir` (for the CLI): the paths of
+/// the events file and of the registry.
+pub fn golmud_files(g: &Golmud, dir: &std::path::Path) -> (std::path::PathBuf, std::path::PathBuf) {
+    let events = dir.join("golmud.jsonl");
+    let registry = dir.join("units.toml");
+    std::fs::write(&events, g.lines.join("\n") + "\n").expect("write the events");
+    std::fs::write(&registry, golmud_registry()).expect("write the registry");
+    (events, registry)
+}
