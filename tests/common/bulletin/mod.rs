@@ -4,8 +4,8 @@
 //! - `events`: contract-v1 lines with fresh event ids;
 //! - `golmud` and `golmud_stream`: Golmud, November 2024 (both ranking tables, the 41
 //!   overdue orders, the overview, October's records);
-//! - `haikou` and `haikou_stream`: Haikou, January 2023 (centre figures, the six unit
-//!   lists, overdue by purpose, the analysis of section 二);
+//! - `haikou`, `haikou_plan` and `haikou_stream`: Haikou, January 2023 (centre figures,
+//!   the six unit lists, overdue by purpose, the analysis of section 二);
 //! - `markdown`: sections, tables and lists of the rendered Markdown.
 //!
 //! Included by the report tests with `#[path]` beside `mod common;` (tests/common/mod.rs
@@ -16,6 +16,7 @@ mod events;
 mod golmud;
 mod golmud_stream;
 mod haikou;
+mod haikou_plan;
 mod haikou_stream;
 mod markdown;
 
