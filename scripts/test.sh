@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (Debian's
-# prometheus — promtool included — and chromium; Helm's SDK from PyPI; the tansu
-# Kafka-protocol broker), then runs every test. Usage: scripts/test.sh [extra cargo test args]
+# prometheus — promtool included — and chromium, poppler-utils to read the report's PDF;
+# Helm's SDK from PyPI; the tansu Kafka-protocol broker), then runs every test.
+# Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -12,6 +13,7 @@ pkg-config --exists openssl 2>/dev/null || need_apt+=(libssl-dev pkg-config)
 command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
+command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || need_apt+=(poppler-utils)
 # A CJK font, so the report screenshots show characters rather than boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 if [ ${#need_apt[@]} -gt 0 ]; then

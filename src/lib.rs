@@ -13,7 +13,8 @@
 //! - [`config`] — assessment rules and engine settings (TOML).
 //! - [`view`] — read-side: month snapshots (counts and ratios summed over partitions),
 //!   the Prometheus collector, the JSON API types.
-//! - [`report`] — the live bulletin rendered as Markdown and HTML.
+//! - [`report`] — the live bulletin rendered as Markdown, HTML (with SVG charts) and PDF
+//!   (headless Chromium); the weekly report of long-overdue orders.
 //! - [`simulate`] — the deterministic simulated hotline (contract-v1 JSON Lines).
 //! - [`source`] — the edges that feed the engine: JSON Lines replay, the live simulator,
 //!   Kafka (with checkpoints and the dead-letter topic).

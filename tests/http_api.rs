@@ -59,6 +59,7 @@ const CENTRE: &[(&str, &[&str])] = &[
     ("hotline_first_time_resolution_ratio", &[]),
     ("hotline_instant_resolution_ratio", &[]),
     ("hotline_overdue_ratio", &["purpose"]),
+    ("hotline_callbacks_unsatisfied_by_problem", &["problem"]),
 ];
 /// The pipeline's own, with their labels. The Kafka consumer's lag and the checkpoint
 /// time exist only with a broker, so they are not expected here.
@@ -299,6 +300,48 @@ fn the_json_api_agrees_with_the_metrics() {
         list.len()
     );
 
+    // The analysis: its unsatisfied callbacks are the centre's, and its problems are
+    // the metric family's.
+    let (status, analysis) = json(s.addr, &format!("/api/v1/months/{MONTH}/analysis"));
+    assert_eq!(status, 200);
+    let unsatisfied = &analysis["unsatisfied"];
+    assert_eq!(
+        unsatisfied["total"].as_i64().unwrap(),
+        summary["callbacks"]["unsatisfied"].as_i64().unwrap()
+    );
+    let unsatisfied_metric: f64 = samples
+        .iter()
+        .filter(|x| {
+            x.metric == "hotline_callbacks" && x.labels.get("result") == Some("unsatisfied")
+        })
+        .filter(|x| x.labels.get("month") == Some(MONTH))
+        .filter_map(value)
+        .sum();
+    assert_eq!(
+        unsatisfied["total"].as_i64().unwrap() as f64,
+        unsatisfied_metric
+    );
+    let problems = unsatisfied["problems"].as_array().expect("problems");
+    assert!(
+        !problems.is_empty(),
+        "the simulator has unsatisfied callbacks"
+    );
+    for p in problems {
+        let name = p["problem"].as_str().expect("problem");
+        let metric = samples
+            .iter()
+            .filter(|x| x.metric == "hotline_callbacks_unsatisfied_by_problem")
+            .filter(|x| x.labels.get("month") == Some(MONTH))
+            .filter(|x| x.labels.get("problem") == Some(name))
+            .filter_map(value)
+            .sum::<f64>();
+        assert_eq!(p["count"].as_i64().unwrap() as f64, metric, "{name}");
+    }
+    let days = analysis["records_by_day"].as_array().expect("days");
+    assert_eq!(days.len(), 30, "November");
+    let records: i64 = days.iter().filter_map(|d| d.as_i64()).sum();
+    assert_eq!(records, summary["records"].as_i64().unwrap());
+
     let (status, overdue) = json(s.addr, &format!("/api/v1/months/{MONTH}/overdue"));
     assert_eq!(status, 200);
     let orders = overdue["orders"].as_array().expect("orders");
@@ -451,6 +494,7 @@ fn openapi_document_matches_real_responses() {
         "/api/v1/months/{month}/units",
         "/api/v1/months/{month}/overdue",
         "/api/v1/months/{month}/summary",
+        "/api/v1/months/{month}/analysis",
         "/report",
         "/healthz",
         "/readyz",
@@ -505,6 +549,16 @@ fn openapi_document_matches_real_responses() {
             200,
         ),
         (
+            &*format!("{months}/analysis"),
+            format!("/api/v1/months/{MONTH}/analysis"),
+            200,
+        ),
+        (
+            &*format!("{months}/analysis"),
+            "/api/v1/months/2019-01/analysis".to_owned(),
+            404,
+        ),
+        (
             &*format!("{months}/units"),
             "/api/v1/months/2024-13/units".to_owned(),
             400,
@@ -528,6 +582,12 @@ fn openapi_document_matches_real_responses() {
         ("/report", format!("/report?month={MONTH}&format=md"), 200),
         ("/report", "/report".to_owned(), 200),
         ("/report", "/report?month=2024-13".to_owned(), 400),
+        ("/report", "/report?week=2024-W45&format=md".to_owned(), 200),
+        (
+            "/report",
+            "/report?week=2024-W45&month=2024-11".to_owned(),
+            400,
+        ),
         ("/report", "/report?month=2019-01".to_owned(), 404),
         ("/healthz", "/healthz".to_owned(), 200),
         ("/readyz", "/readyz".to_owned(), 200),

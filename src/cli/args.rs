@@ -99,6 +99,8 @@ pub enum OutputFormat {
 pub enum ReportFormat {
     Md,
     Html,
+    /// The HTML page printed by headless Chromium (installed separately).
+    Pdf,
 }
 
 #[derive(Debug, Args)]
@@ -117,6 +119,10 @@ pub struct ReplayArgs {
     /// Only this month (YYYY-MM); default: every retained month (the report: the latest).
     #[arg(long)]
     pub month: Option<String>,
+    /// With --report: the weekly report of orders still open past their deadline for
+    /// this ISO week (YYYY-Www) instead of a month's bulletin.
+    #[arg(long, requires = "report", conflicts_with = "month")]
+    pub week: Option<String>,
     /// Write the output here instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,

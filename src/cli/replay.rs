@@ -99,7 +99,6 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
     } else {
         Outcome::Done
     };
-    let mut out = output(args.out.as_deref())?;
     let agg = aggregate(&board.snapshots(Scope::Local), &Filter::default());
     let retained = months(&agg);
     let center = shared.config.default_center.as_str();
@@ -109,21 +108,35 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
         .cloned()
         .collect();
     if let Some(format) = args.report {
-        let m = match month {
-            Some(m) => m,
-            None => match retained.first() {
-                Some((_, m)) => *m,
+        use crate::report::{produce, Output, Period, Week};
+        let period = match (&args.week, month) {
+            (Some(w), _) => Period::Week(
+                w.parse::<Week>()
+                    .map_err(|e| anyhow::anyhow!("--week: {e}"))?,
+            ),
+            (None, Some(m)) => Period::Month(m),
+            (None, None) => match retained.first() {
+                Some((_, m)) => Period::Month(*m),
                 None => bail!("no data: the input holds no retained month"),
             },
         };
-        let report =
-            crate::report::build(&agg, &shared.config, center, m, stats.as_of, &assessment)
-                .with_context(|| format!("no data for month {m}"))?;
-        let format = match format {
-            ReportFormat::Md => crate::report::Format::Markdown,
-            ReportFormat::Html => crate::report::Format::Html,
+        let kind = match format {
+            ReportFormat::Md => Output::Markdown,
+            ReportFormat::Html => Output::Html,
+            ReportFormat::Pdf => Output::Pdf,
         };
-        out.write_all(crate::report::render(&report, format).as_bytes())?;
+        let bytes = produce(
+            &agg,
+            &shared.config,
+            center,
+            period,
+            stats.as_of,
+            &assessment,
+            kind,
+        )?;
+        // Opened only now: a report that cannot be made leaves no empty file behind.
+        let mut out = output(args.out.as_deref())?;
+        out.write_all(&bytes)?;
         out.flush()?;
         return Ok(outcome);
     }
@@ -132,6 +145,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
             bail!("no data for month {m}");
         }
     }
+    let mut out = output(args.out.as_deref())?;
     match args.format {
         OutputFormat::Prometheus => {
             let mut buf = Vec::new();

@@ -37,10 +37,14 @@ pub enum Dim {
     UnsatisfiedProblem,
     /// The same by (problem, the unit rated).
     UnsatisfiedProblemUnit,
+    /// 未一次办结办件 by problem.
+    NotFirstTimeProblem,
+    /// Valid consultations not answered at the desk, by problem.
+    NotAnsweredProblem,
 }
 
 /// One order's keyed counts: (dimension, label, second label or [`NO_LABEL`]).
-pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 4]>;
+pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 6]>;
 
 /// Handling time of completed assignments: fixed buckets for Prometheus, and a sparse
 /// log-linear histogram (1/128 relative precision) for quantiles, which costs memory
@@ -197,12 +201,18 @@ pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
                 k.push((Dim::Topic, t, NO_LABEL));
             }
         }
+        let p = problem(r).unwrap_or(default_category);
         if c.centre.rating.map(|r| r.satisfaction) == Some(Satisfaction::Unsatisfied) {
-            let p = problem(r).unwrap_or(default_category);
             k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
             if let Some(u) = c.centre.rated_unit {
                 k.push((Dim::UnsatisfiedProblemUnit, p, u));
             }
+        }
+        if c.centre.counts.not_first_time != 0 {
+            k.push((Dim::NotFirstTimeProblem, p, NO_LABEL));
+        }
+        if c.centre.counts.consultations_not_answered != 0 {
+            k.push((Dim::NotAnsweredProblem, p, NO_LABEL));
         }
     }
     k

@@ -118,6 +118,21 @@ counts! {
             "Orders with a valid callback, by the latest result (回访)."
         callbacks_resolved => "";
             "Orders whose latest valid callback says the problem is solved (解决)."
+        /// Of the unsatisfied, those whose callback says the problem is not solved
+        /// (`resolved: false`; the bulletin's 问题未得到解决).
+        unsatisfied_unresolved => "";
+            "Unsatisfied orders whose callback says resolved: false."
+        /// 未一次办结办件: dispatched orders returned or reopened at least once,
+        /// completed or not (docs/report.md).
+        not_first_time => "";
+            "Dispatched orders returned or reopened at least once."
+        not_first_time_unresolved => "";
+            "Of those, orders whose latest valid callback says resolved: false."
+        /// Valid consultations dispatched instead of answered at the desk (未即时办结).
+        consultations_not_answered => "";
+            "Valid consultations dispatched instead of answered at the desk."
+        consultations_not_answered_unresolved => "";
+            "Of those, orders whose latest valid callback says resolved: false."
     }
 }
 

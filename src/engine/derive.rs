@@ -407,6 +407,22 @@ impl Fold {
         };
         let rating = self.centre_callback.map(|(r, _)| r);
         rate(&mut counts, rating);
+        // The analysis sets (数据分析): which of them the order is in, and whether its
+        // citizen said the problem is not solved.
+        let unresolved = i64::from(rating.is_some_and(|r| r.resolved == Some(false)));
+        if counts.unsatisfied == 1 {
+            counts.unsatisfied_unresolved = unresolved;
+        }
+        if self.dispatched && !first_time_order {
+            counts.not_first_time = 1;
+            counts.not_first_time_unresolved = unresolved;
+        }
+        if record.is_some_and(|r| {
+            r.purpose == Purpose::Consultation && r.disposition == Disposition::Dispatch
+        }) {
+            counts.consultations_not_answered = 1;
+            counts.consultations_not_answered_unresolved = unresolved;
+        }
 
         let overdue_row = centre_overdue.then(|| OverdueRow {
             units: self

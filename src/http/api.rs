@@ -32,6 +32,12 @@ pub(super) fn month_and_center<'a>(
     let m: Month = month
         .parse()
         .map_err(|e: String| error(StatusCode::BAD_REQUEST, e))?;
+    Ok((m, center_of(st, center)?))
+}
+
+/// Resolves `?center=`: 404 for a centre no partition has data of.
+#[allow(clippy::result_large_err)] // the error is the response itself, built once
+fn center_of<'a>(st: &'a HttpState, center: Option<&'a str>) -> Result<&'a str, Response> {
     let name = center.unwrap_or(&st.shared.config.default_center);
     let known = name == st.shared.config.default_center
         || st
@@ -45,7 +51,7 @@ pub(super) fn month_and_center<'a>(
             format!("unknown centre {name:?}"),
         ));
     }
-    Ok((m, name))
+    Ok(name)
 }
 
 fn no_data(month: Month) -> Response {
@@ -104,48 +110,94 @@ pub(super) fn api_overdue(st: &HttpState, month: &str, q: &CenterQuery) -> Respo
     }
 }
 
-#[derive(Deserialize)]
-pub(super) struct ReportQuery {
-    month: Option<String>,
-    format: Option<String>,
-    center: Option<String>,
-}
-
-/// The bulletin of `?month=`, or without it of the most recent retained month.
-pub(super) fn report_page(st: &HttpState, q: &ReportQuery) -> Response {
-    let format = match q.format.as_deref() {
-        None | Some("html") => report::Format::Html,
-        Some("md") => report::Format::Markdown,
-        Some(other) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                format!("unknown format {other:?}: use html or md"),
-            )
-        }
-    };
-    let latest;
-    let month = match q.month.as_deref() {
-        Some(m) => m,
-        None => {
-            latest = latest_month(st, q.center.as_deref());
-            &latest
-        }
-    };
+/// The bulletin's analysis, trends and overdue units of `{month}`.
+pub(super) fn api_analysis(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
     let (m, c) = match month_and_center(st, month, q.center.as_deref()) {
         Ok(x) => x,
         Err(r) => return r,
     };
     let agg = st.group(Some(c), None);
-    let Some(report) = report::build(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment)
-    else {
-        return no_data(m);
+    match report::build(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment) {
+        Some(r) => Json(report::analysis(&r)).into_response(),
+        None => no_data(m),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ReportQuery {
+    month: Option<String>,
+    week: Option<String>,
+    format: Option<String>,
+    center: Option<String>,
+}
+
+/// The bulletin of `?month=` (without it: the most recent retained month), or the
+/// weekly report of `?week=`, as HTML, Markdown or PDF.
+pub(super) fn report_page(st: &HttpState, q: &ReportQuery) -> Response {
+    let output = match q.format.as_deref() {
+        None | Some("html") => report::Output::Html,
+        Some("md") => report::Output::Markdown,
+        Some("pdf") => report::Output::Pdf,
+        Some(other) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("unknown format {other:?}: use html, md or pdf"),
+            )
+        }
     };
-    let body = report::render(&report, format);
-    let content_type = match format {
-        report::Format::Html => "text/html; charset=utf-8",
-        report::Format::Markdown => "text/markdown; charset=utf-8",
+    let latest;
+    let resolved = match (q.month.as_deref(), q.week.as_deref()) {
+        (Some(_), Some(_)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            "give month or week, not both".to_owned(),
+        )),
+        (None, Some(w)) => match w.parse::<report::Week>() {
+            Ok(w) => center_of(st, q.center.as_deref()).map(|c| (report::Period::Week(w), c)),
+            Err(e) => Err(error(StatusCode::BAD_REQUEST, e)),
+        },
+        (m, None) => {
+            let month = match m {
+                Some(m) => m,
+                None => {
+                    latest = latest_month(st, q.center.as_deref());
+                    &latest
+                }
+            };
+            month_and_center(st, month, q.center.as_deref())
+                .map(|(m, c)| (report::Period::Month(m), c))
+        }
     };
-    ([(header::CONTENT_TYPE, content_type)], body).into_response()
+    let (period, c) = match resolved {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let agg = st.group(Some(c), None);
+    match report::produce(
+        &agg,
+        &st.shared.config,
+        c,
+        period,
+        st.as_of(),
+        &st.assessment,
+        output,
+    ) {
+        Ok(body) => ([(header::CONTENT_TYPE, output.content_type())], body).into_response(),
+        Err(e) => {
+            let status = match &e {
+                report::ReportError::NoMonth(_) | report::ReportError::FutureWeek(_) => {
+                    StatusCode::NOT_FOUND
+                }
+                report::ReportError::Pdf(p) if p.is_missing_browser() => {
+                    StatusCode::NOT_IMPLEMENTED
+                }
+                report::ReportError::Pdf(_) => {
+                    tracing::error!(error = %e, "cannot print the report");
+                    StatusCode::INTERNAL_SERVER_ERROR
+                }
+            };
+            error(status, e.to_string())
+        }
+    }
 }
 
 /// The most recent retained month with data for the centre; without any, the month of

@@ -142,6 +142,7 @@ pub fn router(state: Arc<HttpState>) -> Router {
         .route("/api/v1/months/{month}/units", get(api_units))
         .route("/api/v1/months/{month}/overdue", get(api_overdue))
         .route("/api/v1/months/{month}/summary", get(api_summary))
+        .route("/api/v1/months/{month}/analysis", get(api_analysis))
         .route("/report", get(report_page))
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
     Router::new()
@@ -210,6 +211,14 @@ async fn api_summary(
     Query(q): Query<api::CenterQuery>,
 ) -> Response {
     offload(st, move |st: &HttpState| api::api_summary(st, &m, &q)).await
+}
+
+async fn api_analysis(
+    State(st): St,
+    Path(m): Path<String>,
+    Query(q): Query<api::CenterQuery>,
+) -> Response {
+    offload(st, move |st: &HttpState| api::api_analysis(st, &m, &q)).await
 }
 
 async fn report_page(State(st): St, Query(q): Query<api::ReportQuery>) -> Response {

@@ -1,11 +1,17 @@
-//! The bulletin as one self-contained HTML page: inline CSS, no scripts, no external
-//! assets (it is mailed and printed), every string from the data escaped.
+//! The bulletin as one self-contained HTML page: inline CSS and SVG charts, no scripts,
+//! no external assets (it is mailed and printed), every string from the data escaped.
+//! Printed (or turned into a PDF by Chromium) it is A4 with the title and page numbers
+//! on every page.
 
 use std::fmt::Write;
 
-use super::model::{Bulletin, Row, Share, Table, UnitList};
+use super::charts;
+use super::model::{Bulletin, Share, UnitList};
 use super::prose;
+use super::svg;
+use super::tables::{self, Cell, Grid};
 use super::text::{html as esc, pct};
+use super::week::WeekReport;
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -32,43 +38,97 @@ tfoot td { font-weight: bold; background: #f7f7f7; }
 ol { margin: .2em 0 .8em; columns: 2; }
 .none { color: #666; }
 .note { color: #555; font-size: .9rem; }
-@page { size: A4; margin: 15mm 12mm; }
+figure.chart { margin: 1em 0 1.4em; text-align: center; break-inside: avoid; page-break-inside: avoid; }
+figure.chart svg { width: 100%; max-width: 900px; height: auto; }
+figcaption { font-size: .92rem; font-weight: bold; }
+figcaption .note { font-weight: normal; }
 @media print {
   main { max-width: none; padding: 0; }
   h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   thead { display: table-header-group; }
-  tfoot { display: table-footer-group; }
+  /* The total row closes the table once, not every printed page of it. */
+  tfoot { display: table-row-group; }
   th { background: #eee !important; -webkit-print-color-adjust: exact; print-color-adjust: exact; }
   ol { columns: 1; }
 }
 "#;
 
-fn num(n: impl std::fmt::Display) -> String {
-    format!(r#"<td class="n">{n}</td>"#)
+/// A string as a CSS string literal: nothing in it can end the string, the rule or the
+/// `<style>` element.
+fn css_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' | '\\' | '<' | '>' | '&' | '\n' | '\r' => {
+                let _ = write!(out, "\\{:x} ", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
-fn shares_table(out: &mut String, id: &str, what: &str, shares: &[Share], whole: i64) {
+/// The page around a body: the head with the styles, the A4 page rule (the title in
+/// every page's header, "第 N 页，共 M 页" in its footer), the title and 截至时间.
+pub(super) fn page(title: &str, as_of: &str, body: &str) -> String {
+    let mut out = String::with_capacity(body.len() + 4096);
     let _ = write!(
         out,
-        r#"<table id="{id}" class="shares"><thead><tr><th>{what}</th><th>件数</th><th>占比</th></tr></thead><tbody>"#
+        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{t}</title>\n<style>{STYLE}\
+         @page {{ size: A4; margin: 18mm 12mm 16mm;\n  \
+         @top-center {{ content: {head}; font-size: 9pt; color: #555; }}\n  \
+         @bottom-center {{ content: \"第 \" counter(page) \" 页，共 \" counter(pages) \" 页\"; font-size: 9pt; color: #555; }}\n}}\n\
+         </style>\n</head>\n<body>\n<main>\n<h1>{t}</h1>\n<p class=\"asof\">截至时间：{a}</p>\n",
+        t = esc(title),
+        head = css_string(title),
+        a = esc(as_of)
     );
-    for s in shares {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td>{}{}</tr>",
-            esc(&s.label),
-            num(s.count),
-            num(pct(s.share))
-        );
+    out.push_str(body);
+    out.push_str("</main>\n</body>\n</html>\n");
+    out
+}
+
+fn cell(out: &mut String, c: &Cell) {
+    let _ = match c {
+        Cell::Text(s) => write!(out, "<td>{}</td>", esc(s)),
+        Cell::Num(s) => write!(out, "<td class=\"n\">{}</td>", esc(s)),
+        Cell::Fixed(s) => write!(out, "<td class=\"d\">{}</td>", esc(s)),
+    };
+}
+
+/// A [`Grid`] as an HTML table.
+pub(super) fn grid(out: &mut String, g: &Grid) {
+    let class = if g.narrow { " class=\"shares\"" } else { "" };
+    let _ = write!(out, "<table id=\"{}\"{class}>", g.id);
+    if let Some(c) = &g.caption {
+        let _ = write!(out, "<caption>{}</caption>", esc(c));
     }
-    let sum: i64 = shares.iter().map(|s| s.count).sum();
-    let _ = writeln!(
-        out,
-        "</tbody><tfoot><tr><td>合计</td>{}{}</tr></tfoot></table>",
-        num(sum),
-        num(pct(crate::view::ratio(sum as f64, whole)))
-    );
+    out.push_str("<thead><tr>");
+    for (h, _) in &g.head {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (cells, muted) in &g.rows {
+        out.push_str(if *muted { "<tr class=\"na\">" } else { "<tr>" });
+        for c in cells {
+            cell(out, c);
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody>");
+    if let Some(foot) = &g.foot {
+        out.push_str("<tfoot><tr>");
+        for c in foot {
+            cell(out, c);
+        }
+        out.push_str("</tr></tfoot>");
+    }
+    out.push_str("</table>\n");
 }
 
 fn list(out: &mut String, l: &UnitList) {
@@ -91,83 +151,29 @@ fn list(out: &mut String, l: &UnitList) {
     out.push_str("</ol>\n");
 }
 
-fn ranking(out: &mut String, id: &str, caption: &str, t: &Table, head: [&str; 5], total: &str) {
-    let _ = write!(
-        out,
-        r#"<table id="{id}"><caption>{}</caption><thead><tr>"#,
-        esc(caption)
-    );
-    for h in head {
-        let _ = write!(out, "<th>{h}</th>");
+fn paragraphs(out: &mut String, lines: &[String]) {
+    for l in lines {
+        let _ = writeln!(out, "<p>{}</p>", esc(l));
     }
-    out.push_str("</tr></thead><tbody>");
-    for r in t.rows.iter() {
-        let Row {
-            rank,
-            unit,
-            a,
-            b,
-            ratio,
-        } = r;
-        let (class, rank) = match rank {
-            Some(n) => ("", n.to_string()),
-            None => (r#" class="na""#, "不纳入考核".to_owned()),
-        };
-        let _ = write!(
-            out,
-            "<tr{class}><td class=\"d\">{rank}</td><td>{}</td>{}{}{}</tr>",
-            esc(unit),
-            num(a),
-            num(b),
-            num(pct(*ratio))
-        );
-    }
-    let _ = writeln!(
-        out,
-        "</tbody><tfoot><tr><td></td><td>{total}</td>{}{}{}</tr></tfoot></table>",
-        num(t.total_a),
-        num(t.total_b),
-        num(pct(t.total_ratio))
-    );
 }
 
 pub fn render(b: &Bulletin) -> String {
-    let mut out = String::with_capacity(32 * 1024 + 512 * b.overdue.len());
-    let title = esc(&b.title);
-    let _ = write!(
-        out,
-        "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n\
-         <h1>{title}</h1>\n<p class=\"asof\">截至时间：{}</p>\n",
-        esc(&b.as_of)
-    );
-
+    let mut out = String::with_capacity(48 * 1024 + 512 * b.overdue.len());
     let _ = writeln!(
         out,
-        "<section id=\"overview\"><h2>一、热线运行总体情况</h2>\n<p>{}</p>\n<p>{}</p>\n<p>{}</p></section>",
+        "<section id=\"overview\"><h2>一、热线运行总体情况</h2>\n<p>{}</p>\n<p>{}</p>\n<p>{}</p>",
         esc(&prose::records(b)),
         esc(&prose::dispatched(b)),
         esc(&prose::assessed(b))
     );
+    out.push_str(&svg::render(&charts::daily(b)));
+    out.push_str("</section>\n");
 
     out.push_str("<section id=\"appeals\"><h2>二、诉求类别情况</h2><h3>（一）目的分类</h3>");
     let _ = writeln!(out, "<p>{}</p>", esc(&prose::valid_records(b)));
-    shares_table(
-        &mut out,
-        "purposes",
-        "目的分类",
-        &b.purposes,
-        b.valid_records,
-    );
+    grid(&mut out, &tables::purposes(b));
     out.push_str("<h3>（二）诉求分类</h3>");
-    shares_table(
-        &mut out,
-        "categories",
-        "诉求分类",
-        &b.categories,
-        b.valid_records,
-    );
+    grid(&mut out, &tables::categories(b));
     out.push_str("</section>\n");
 
     out.push_str("<section id=\"rates\"><h2>三、“三率”情况</h2>\n");
@@ -177,7 +183,7 @@ pub fn render(b: &Bulletin) -> String {
             "<h3>{}. {}</h3><p>{}</p>",
             i + 1,
             rate.title,
-            esc(&rate.summary)
+            esc(&prose::rate(rate))
         );
         for l in &rate.lists {
             list(&mut out, l);
@@ -194,37 +200,45 @@ pub fn render(b: &Bulletin) -> String {
             prose::not_assessed(b, &names)
         );
     }
+    out.push_str(
+        "<section id=\"analysis\"><h3>“三率”数据分析</h3>\n<h4>（一）“回访满意率”数据分析</h4>\n",
+    );
+    paragraphs(&mut out, &prose::unsatisfied(b));
+    out.push_str("<h4>（二）“一次办结率”数据分析</h4>\n");
+    paragraphs(&mut out, &prose::not_first_time(b));
+    out.push_str("<h4>（三）“即时办结率”数据分析</h4>\n");
+    paragraphs(&mut out, &prose::not_answered(b));
+    out.push_str("</section></section>\n");
+
+    let month = esc(&b.month);
+    let _ = write!(
+        out,
+        "<section><h2>四、各单位工单办结率排序表（{month}）</h2>"
+    );
+    out.push_str(&svg::render(&charts::completion(b)));
+    grid(&mut out, &tables::completion(b));
+    let _ = write!(
+        out,
+        "</section>\n<section><h2>五、各单位回访满意度排序表（{month}）</h2>"
+    );
+    out.push_str(&svg::render(&charts::satisfaction(b)));
+    grid(&mut out, &tables::satisfaction(b));
     out.push_str("</section>\n");
 
     let _ = write!(
         out,
-        "<section><h2>四、各单位工单办结率排序表（{}）</h2>",
-        esc(&b.month)
+        "<section id=\"overdue-section\"><h2>六、超期工单一览表（{month}）</h2>\
+         <p class=\"plain\">截至时间：{}</p><h3>逾期件专项清理</h3><p>{}</p><p>{}</p>",
+        esc(&b.as_of),
+        esc(&prose::overdue(b)),
+        esc(&prose::overdue_units(b))
     );
-    ranking(
-        &mut out,
-        "completion",
-        &format!("各单位工单办结率排序表（{}）", b.month),
-        &b.completion,
-        ["序号", "单位名称", "工单量", "办结量", "办结率"],
-        "合计",
-    );
-    let _ = write!(
-        out,
-        "</section>\n<section><h2>五、各单位回访满意度排序表（{}）</h2>",
-        esc(&b.month)
-    );
-    ranking(
-        &mut out,
-        "satisfaction",
-        &format!("各单位回访满意度排序表（{}）", b.month),
-        &b.satisfaction,
-        ["序号", "单位名称", "回访工单数量", "满意工单数量", "满意度"],
-        "总计",
-    );
+    if !b.overdue_units.is_empty() {
+        out.push_str(&svg::render(&charts::overdue(b)));
+    }
+    out.push_str("<h3>超期工单明细</h3>");
+    grid(&mut out, &tables::overdue(b));
     out.push_str("</section>\n");
-
-    overdue(&mut out, b);
 
     out.push_str("<section id=\"hotspots\"><h2>七、主要热点</h2><p>本月群众诉求主要集中在以下几个方面：</p><h3>诉求分类前列</h3>");
     hot(&mut out, &b.hot_categories);
@@ -232,36 +246,39 @@ pub fn render(b: &Bulletin) -> String {
     hot(&mut out, &b.hot_topics);
     out.push_str("</section>\n");
 
-    scores(&mut out, b);
-    out.push_str("</main>\n</body>\n</html>\n");
-    out
-}
-
-fn overdue(out: &mut String, b: &Bulletin) {
     let _ = write!(
         out,
-        "<section><h2>六、超期工单一览表（{}）</h2><p class=\"plain\">截至时间：{}</p><p>{}",
-        esc(&b.month),
-        esc(&b.as_of),
-        esc(&prose::overdue(b))
+        "<section id=\"scores\"><h2>附件 1：成员单位绩效考核得分明细表（{month}）</h2><p class=\"note\">{}</p>",
+        esc(&prose::score_weights(b))
     );
-    out.push_str(
-        "</p><table id=\"overdue\"><thead><tr><th>序号</th><th>工单编号</th><th>承办单位</th>\
-         <th>应回复时间</th><th>实际回复日期</th><th>备注</th></tr></thead><tbody>",
+    grid(&mut out, &tables::scores(b));
+    let _ = write!(
+        out,
+        "</section>\n<section id=\"satisfaction-appendix\"><h2>附件 2：成员单位满意率情况表（{month}）</h2><p class=\"note\">{}</p>",
+        esc(&prose::satisfaction_detail(b))
     );
-    for (i, r) in b.overdue.iter().enumerate() {
-        let _ = write!(
-            out,
-            "<tr>{}<td class=\"d\">{}</td><td>{}</td><td class=\"d\">{}</td><td class=\"d\">{}</td><td>{}</td></tr>",
-            num(i + 1),
-            esc(&r.order_id),
-            esc(&r.units),
-            esc(&r.due),
-            esc(&r.replied),
-            esc(&r.remark)
-        );
+    grid(&mut out, &tables::satisfaction_detail(b));
+    out.push_str("</section>\n");
+    page(&b.title, &b.as_of, &out)
+}
+
+/// The weekly report (周通报).
+pub fn render_week(r: &WeekReport) -> String {
+    let mut out = String::with_capacity(4096 + 256 * r.orders.len());
+    let _ = writeln!(
+        out,
+        "<section id=\"week\"><p>{}</p>\n<p>{}</p>",
+        esc(&prose::week_period(r)),
+        esc(&prose::week_summary(r))
+    );
+    if !r.orders.is_empty() {
+        out.push_str("<h2>一、各单位逾期未办结工单</h2>");
+        grid(&mut out, &tables::week_units(r));
+        out.push_str("<h2>二、逾期未办结工单明细</h2>");
+        grid(&mut out, &tables::week_orders(r));
     }
-    out.push_str("</tbody></table></section>\n");
+    out.push_str("</section>\n");
+    page(&r.title, &r.as_of, &out)
 }
 
 fn hot(out: &mut String, shares: &[Share]) {
@@ -282,21 +299,18 @@ fn hot(out: &mut String, shares: &[Share]) {
     out.push_str("</ol>\n");
 }
 
-fn scores(out: &mut String, b: &Bulletin) {
-    let _ = write!(
-        out,
-        "<section id=\"scores\"><h2>附表：综合得分排序</h2><p class=\"note\">{}</p>\
-         <table id=\"scores-table\"><thead><tr><th>序号</th><th>单位名称</th><th>综合得分</th></tr></thead><tbody>",
-        esc(&prose::score_weights(b))
-    );
-    for s in &b.scores {
-        let _ = write!(
-            out,
-            "<tr>{}<td>{}</td>{}</tr>",
-            num(s.rank),
-            esc(&s.unit),
-            num(format!("{:.1}", s.score))
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn css_strings_cannot_escape_the_style_element() {
+        assert_eq!(
+            css_string("通报（2024 年 11 月）"),
+            "\"通报（2024 年 11 月）\""
         );
+        let s = css_string("a\"}</style><script>x</script>\\");
+        assert!(!s[1..s.len() - 1].contains('"') && !s.contains('<') && !s.contains('>'));
+        assert!(s.ends_with("\\5c \""), "{s}");
     }
-    out.push_str("</tbody></table></section>\n");
 }

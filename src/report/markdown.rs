@@ -1,59 +1,36 @@
-//! The bulletin as Markdown (GitHub tables), laid out like the office's bulletins.
+//! The bulletin as Markdown (GitHub tables), laid out like the office's bulletins. The
+//! Markdown has no charts: its tables carry the same figures.
 
 use std::fmt::Write;
 
-use super::model::{Bulletin, Row, Share, Table, UnitList};
+use super::model::{Bulletin, Share, UnitList};
 use super::prose;
+use super::tables::{self, Align, Grid};
 use super::text::{md, pct};
+use super::week::WeekReport;
 
-/// Column alignment of a table.
-#[derive(Clone, Copy)]
-enum Align {
-    Left,
-    Right,
-}
-
-/// One GitHub table; cells are already escaped.
-fn table(out: &mut String, head: &[(&str, Align)], rows: &[Vec<String>]) {
+/// A [`Grid`] as a GitHub table; the total row is the last row.
+pub(super) fn grid(out: &mut String, g: &Grid) {
     out.push('|');
-    for (h, _) in head {
+    for (h, _) in &g.head {
         let _ = write!(out, " {h} |");
     }
     out.push_str("\n|");
-    for (_, a) in head {
+    for (_, a) in &g.head {
         out.push_str(match a {
             Align::Left => "---|",
             Align::Right => "---:|",
         });
     }
     out.push('\n');
-    for row in rows {
+    for cells in g.rows.iter().map(|(c, _)| c).chain(g.foot.iter()) {
         out.push('|');
-        for cell in row {
-            let _ = write!(out, " {cell} |");
+        for cell in cells {
+            let _ = write!(out, " {} |", md(cell.text()));
         }
         out.push('\n');
     }
     out.push('\n');
-}
-
-fn shares_table(out: &mut String, what: &str, shares: &[Share], whole: i64) {
-    let mut rows: Vec<Vec<String>> = shares
-        .iter()
-        .map(|s| vec![md(&s.label), s.count.to_string(), pct(s.share)])
-        .collect();
-    let sum: i64 = shares.iter().map(|s| s.count).sum();
-    rows.push(vec![
-        "合计".to_owned(),
-        sum.to_string(),
-        pct(crate::view::ratio(sum as f64, whole)),
-    ]);
-    use Align::*;
-    table(
-        out,
-        &[(what, Left), ("件数", Right), ("占比", Right)],
-        &rows,
-    );
 }
 
 fn list(out: &mut String, l: &UnitList) {
@@ -75,41 +52,15 @@ fn list(out: &mut String, l: &UnitList) {
     out.push('\n');
 }
 
-fn ranking(out: &mut String, t: &Table, head: [&str; 5], total: &str) {
-    let cells = |r: &Row| {
-        vec![
-            r.rank
-                .map_or_else(|| "不纳入考核".to_owned(), |n| n.to_string()),
-            md(&r.unit),
-            r.a.to_string(),
-            r.b.to_string(),
-            pct(r.ratio),
-        ]
-    };
-    let mut rows: Vec<Vec<String>> = t.rows.iter().map(cells).collect();
-    rows.push(vec![
-        String::new(),
-        total.to_owned(),
-        t.total_a.to_string(),
-        t.total_b.to_string(),
-        pct(t.total_ratio),
-    ]);
-    use Align::*;
-    table(
-        out,
-        &[
-            (head[0], Right),
-            (head[1], Left),
-            (head[2], Right),
-            (head[3], Right),
-            (head[4], Right),
-        ],
-        &rows,
-    );
+/// Sentences that name units or problems from upstream: escaped like table cells.
+fn paragraphs(out: &mut String, lines: &[String]) {
+    for l in lines {
+        let _ = writeln!(out, "{}\n", md(l));
+    }
 }
 
 pub fn render(b: &Bulletin) -> String {
-    let mut out = String::with_capacity(16 * 1024 + 256 * b.overdue.len());
+    let mut out = String::with_capacity(24 * 1024 + 256 * b.overdue.len());
     let _ = writeln!(out, "# {}\n", md(&b.title));
     let _ = writeln!(out, "截至时间：{}\n", b.as_of);
 
@@ -120,13 +71,19 @@ pub fn render(b: &Bulletin) -> String {
 
     out.push_str("## 二、诉求类别情况\n\n### （一）目的分类\n\n");
     let _ = writeln!(out, "{}\n", prose::valid_records(b));
-    shares_table(&mut out, "目的分类", &b.purposes, b.valid_records);
+    grid(&mut out, &tables::purposes(b));
     out.push_str("### （二）诉求分类\n\n");
-    shares_table(&mut out, "诉求分类", &b.categories, b.valid_records);
+    grid(&mut out, &tables::categories(b));
 
     out.push_str("## 三、“三率”情况\n\n");
     for (i, rate) in b.rates.iter().enumerate() {
-        let _ = writeln!(out, "### {}. {}\n\n{}\n", i + 1, rate.title, rate.summary);
+        let _ = writeln!(
+            out,
+            "### {}. {}\n\n{}\n",
+            i + 1,
+            rate.title,
+            prose::rate(rate)
+        );
         for l in &rate.lists {
             list(&mut out, l);
         }
@@ -138,54 +95,25 @@ pub fn render(b: &Bulletin) -> String {
         let names: Vec<String> = b.not_assessed.iter().map(|u| md(u)).collect();
         let _ = writeln!(out, "{}\n", prose::not_assessed(b, &names));
     }
+    out.push_str("### “三率”数据分析\n\n#### （一）“回访满意率”数据分析\n\n");
+    paragraphs(&mut out, &prose::unsatisfied(b));
+    out.push_str("#### （二）“一次办结率”数据分析\n\n");
+    paragraphs(&mut out, &prose::not_first_time(b));
+    out.push_str("#### （三）“即时办结率”数据分析\n\n");
+    paragraphs(&mut out, &prose::not_answered(b));
 
     let _ = writeln!(out, "## 四、各单位工单办结率排序表（{}）\n", b.month);
-    ranking(
-        &mut out,
-        &b.completion,
-        ["序号", "单位名称", "工单量", "办结量", "办结率"],
-        "合计",
-    );
+    grid(&mut out, &tables::completion(b));
     let _ = writeln!(out, "## 五、各单位回访满意度排序表（{}）\n", b.month);
-    ranking(
-        &mut out,
-        &b.satisfaction,
-        ["序号", "单位名称", "回访工单数量", "满意工单数量", "满意度"],
-        "总计",
-    );
+    grid(&mut out, &tables::satisfaction(b));
 
     let _ = writeln!(out, "## 六、超期工单一览表（{}）\n", b.month);
     let _ = writeln!(out, "截至时间：{}\n", b.as_of);
-    out.push_str(&prose::overdue(b));
-    out.push_str("\n\n");
-    let rows: Vec<Vec<String>> = b
-        .overdue
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            vec![
-                (i + 1).to_string(),
-                md(&r.order_id),
-                md(&r.units),
-                r.due.clone(),
-                r.replied.clone(),
-                md(&r.remark),
-            ]
-        })
-        .collect();
-    use Align::*;
-    table(
-        &mut out,
-        &[
-            ("序号", Right),
-            ("工单编号", Left),
-            ("承办单位", Left),
-            ("应回复时间", Left),
-            ("实际回复日期", Left),
-            ("备注", Left),
-        ],
-        &rows,
-    );
+    out.push_str("### 逾期件专项清理\n\n");
+    let _ = writeln!(out, "{}\n", prose::overdue(b));
+    let _ = writeln!(out, "{}\n", md(&prose::overdue_units(b)));
+    out.push_str("### 超期工单明细\n\n");
+    grid(&mut out, &tables::overdue(b));
 
     out.push_str("## 七、主要热点\n\n本月群众诉求主要集中在以下几个方面：\n\n");
     out.push_str("### 诉求分类前列\n\n");
@@ -193,18 +121,32 @@ pub fn render(b: &Bulletin) -> String {
     out.push_str("### 热点话题\n\n");
     hot(&mut out, &b.hot_topics);
 
-    out.push_str("## 附表：综合得分排序\n\n");
-    let _ = writeln!(out, "{}\n", prose::score_weights(b));
-    let rows: Vec<Vec<String>> = b
-        .scores
-        .iter()
-        .map(|s| vec![s.rank.to_string(), md(&s.unit), format!("{:.1}", s.score)])
-        .collect();
-    table(
-        &mut out,
-        &[("序号", Right), ("单位名称", Left), ("综合得分", Right)],
-        &rows,
+    let _ = writeln!(
+        out,
+        "## 附件 1：成员单位绩效考核得分明细表（{}）\n",
+        b.month
     );
+    let _ = writeln!(out, "{}\n", prose::score_weights(b));
+    grid(&mut out, &tables::scores(b));
+    let _ = writeln!(out, "## 附件 2：成员单位满意率情况表（{}）\n", b.month);
+    let _ = writeln!(out, "{}\n", prose::satisfaction_detail(b));
+    grid(&mut out, &tables::satisfaction_detail(b));
+    out
+}
+
+/// The weekly report (周通报).
+pub fn render_week(r: &WeekReport) -> String {
+    let mut out = String::with_capacity(4096 + 128 * r.orders.len());
+    let _ = writeln!(out, "# {}\n", md(&r.title));
+    let _ = writeln!(out, "截至时间：{}\n", r.as_of);
+    let _ = writeln!(out, "{}\n", prose::week_period(r));
+    let _ = writeln!(out, "{}\n", prose::week_summary(r));
+    if !r.orders.is_empty() {
+        out.push_str("## 一、各单位逾期未办结工单\n\n");
+        grid(&mut out, &tables::week_units(r));
+        out.push_str("## 二、逾期未办结工单明细\n\n");
+        grid(&mut out, &tables::week_orders(r));
+    }
     out
 }
 

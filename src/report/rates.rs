@@ -71,22 +71,23 @@ fn unit_lists(
 
 pub(super) fn rates(s: &CentreFigures, units: &[UnitFigures], a: &Assessment) -> Vec<Rate> {
     let cb = &s.callbacks;
-    let mut satisfaction = format!(
-        "12345 热线共回访办件 {} 件，回访满意 {} 件，满意率 {}。",
-        cb.total,
-        cb.satisfied + cb.basically_satisfied,
-        text::pct(s.satisfaction_ratio)
-    );
-    if cb.basically_satisfied > 0 {
-        satisfaction.push_str(&format!(
-            "回访满意含基本满意 {} 件（满意率中按 {} 计）。",
-            cb.basically_satisfied, a.basically_satisfied_weight
-        ));
-    }
     vec![
         Rate {
             title: "热线办件回访满意率情况",
-            summary: satisfaction,
+            summary: format!(
+                "12345 热线共回访办件 {} 件，回访满意 {} 件，满意率 {}",
+                cb.total,
+                cb.satisfied + cb.basically_satisfied,
+                text::pct(s.satisfaction_ratio)
+            ),
+            note: (cb.basically_satisfied > 0).then(|| {
+                format!(
+                    "回访满意含基本满意 {} 件（满意率中按 {} 计）。",
+                    cb.basically_satisfied, a.basically_satisfied_weight
+                )
+            }),
+            ratio: s.satisfaction_ratio,
+            change: None,
             lists: unit_lists(
                 units,
                 "回访满意率",
@@ -98,11 +99,14 @@ pub(super) fn rates(s: &CentreFigures, units: &[UnitFigures], a: &Assessment) ->
         Rate {
             title: "热线办件一次办结率情况",
             summary: format!(
-                "12345 热线已办结工单 {} 件，一次性办结 {} 件，一次办结率 {}。",
+                "12345 热线已办结工单 {} 件，一次性办结 {} 件，一次办结率 {}",
                 s.completed,
                 s.first_time_resolved,
                 text::pct(s.first_time_resolution_ratio)
             ),
+            note: None,
+            ratio: s.first_time_resolution_ratio,
+            change: None,
             lists: unit_lists(
                 units,
                 "一次办结率",
@@ -114,11 +118,14 @@ pub(super) fn rates(s: &CentreFigures, units: &[UnitFigures], a: &Assessment) ->
         Rate {
             title: "热线咨询类办件即时办结率情况",
             summary: format!(
-                "12345 热线有效咨询类办件 {} 件，前台即时办结 {} 件，即时办结率 {}。",
+                "12345 热线有效咨询类办件 {} 件，前台即时办结 {} 件，即时办结率 {}",
                 s.consultations,
                 s.consultations_answered_directly,
                 text::pct(s.instant_resolution_ratio)
             ),
+            note: None,
+            ratio: s.instant_resolution_ratio,
+            change: None,
             lists: unit_lists(
                 units,
                 "即时办结率",

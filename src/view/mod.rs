@@ -3,6 +3,7 @@
 //! time.
 
 mod aggregate;
+mod analysis;
 mod board;
 mod centre;
 mod figures;
@@ -10,6 +11,7 @@ mod metrics;
 mod overdue;
 
 pub use aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
+pub use analysis::{analysis, AnalysisFigures, ProblemCount, ProblemFigures, UnitCount};
 pub use board::{Board, Completeness, Entry, Scope};
 pub use centre::{
     centre_figures, days_covered, CentreFigures, ChannelDisposition, Count, OverdueShare,

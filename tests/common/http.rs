@@ -140,6 +140,14 @@ pub fn wait_for_data(addr: SocketAddr) {
 /// A GET over HTTP/1.0 (the server closes the connection after the response, so the
 /// body is the rest of the stream): status, Content-Type, body.
 pub fn get(addr: SocketAddr, path: &str) -> Result<(u16, String, String), String> {
+    let (status, content_type, body) = get_bytes(addr, path)?;
+    let body =
+        String::from_utf8(body).map_err(|e| format!("the body of {path} is not UTF-8: {e}"))?;
+    Ok((status, content_type, body))
+}
+
+/// [`get`] of a binary body (a PDF).
+pub fn get_bytes(addr: SocketAddr, path: &str) -> Result<(u16, String, Vec<u8>), String> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5))
         .map_err(|e| format!("connect {addr}: {e}"))?;
     stream
@@ -159,8 +167,7 @@ pub fn get(addr: SocketAddr, path: &str) -> Result<(u16, String, String), String
         .position(|w| w == b"\r\n\r\n")
         .ok_or_else(|| format!("malformed HTTP response from {addr}"))?;
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let body = String::from_utf8(raw[split + 4..].to_vec())
-        .map_err(|e| format!("the body of {path} is not UTF-8: {e}"))?;
+    let body = raw[split + 4..].to_vec();
     let status = head
         .lines()
         .next()

@@ -29,8 +29,8 @@ use crate::units::OTHER_UNITS;
 /// Handling-time quantiles exposed in the summary.
 const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
-/// Overflow label of topics past the topic cap.
-const OTHER_TOPICS: &str = "其他话题";
+/// Overflow label of problems past the topic cap.
+const OTHER_PROBLEMS: &str = "其他问题";
 
 /// Renders every engine-derived metric.
 pub struct EngineCollector {
@@ -242,9 +242,9 @@ impl EngineCollector {
         for (topic, n) in capped_counts(
             sum.keyed(Dim::UnsatisfiedProblem),
             config.topic_label_cap,
-            OTHER_TOPICS,
+            OTHER_PROBLEMS,
         ) {
-            fams[layout.unsatisfied_by_topic].gauge(&[center, month_s, topic], n as f64);
+            fams[layout.unsatisfied_by_problem].gauge(&[center, month_s, topic], n as f64);
         }
         let f = centre_figures(
             sum,

@@ -1,11 +1,17 @@
 //! The bulletin's sections, decided once from a month's figures: shares, rankings,
-//! threshold lists, the overdue rows and the hot spots. The renderers only lay them out.
+//! threshold lists, the analysis, the overdue rows, hot spots and appendices. The
+//! renderers only lay them out.
+
+mod analysis;
+mod rank;
 
 use std::cmp::Ordering;
 
+pub use analysis::{Analysis, Finding};
+pub use rank::{SatisfactionRow, Scored};
+
 use super::{text, Report};
-use crate::config::ScoreWeights;
-use crate::units::OTHER_UNITS;
+use crate::config::Assessment;
 use crate::view::{ratio, CentreFigures, Count, UnitFigures};
 
 /// How many categories and topics the 主要热点 section names.
@@ -54,7 +60,14 @@ pub struct Overview {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rate {
     pub title: &'static str,
+    /// The centre's figures up to the ratio ("…满意率 98.24%"), without the trend.
     pub summary: String,
+    /// A remark after the summary sentence (how 基本满意 is weighted).
+    pub note: Option<String>,
+    /// The centre's ratio.
+    pub ratio: Option<f64>,
+    /// Against the previous month, in ratio units (0.003 = 0.30 个百分点).
+    pub change: Option<f64>,
     pub lists: Vec<UnitList>,
 }
 
@@ -92,13 +105,6 @@ pub struct OverdueRow {
     pub remark: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct Scored {
-    pub rank: usize,
-    pub unit: String,
-    pub score: f64,
-}
-
 /// Everything the bulletin prints, in section order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bulletin {
@@ -108,21 +114,29 @@ pub struct Bulletin {
     /// The as-of time, "2024 年 12 月 12 日 10 时".
     pub as_of: String,
     pub overview: Overview,
+    /// Records per day of the month (the HTML's chart).
+    pub records_by_day: Vec<i64>,
     pub valid_records: i64,
     pub purposes: Vec<Share>,
     pub categories: Vec<Share>,
     pub rates: Vec<Rate>,
-    pub min_assigned: u64,
     pub not_assessed: Vec<String>,
+    /// 数据分析 of the three rates.
+    pub analysis: Analysis,
     pub completion: Table,
     pub satisfaction: Table,
     pub overdue: Vec<OverdueRow>,
     /// "咨询类办件总量 135879 件，逾期 545 件，占 0.40%" per purpose.
     pub overdue_by_purpose: Vec<(String, i64, i64, Option<f64>)>,
+    /// Units with overdue orders (超期工单), most first, ties by name.
+    pub overdue_units: Vec<(String, i64)>,
     pub hot_categories: Vec<Share>,
     pub hot_topics: Vec<Share>,
+    /// 附件 1: assessed units by score, with the ratios the score is made of.
     pub scores: Vec<Scored>,
-    pub weights: ScoreWeights,
+    /// 附件 2: every unit with callbacks, by satisfaction.
+    pub satisfaction_detail: Vec<SatisfactionRow>,
+    pub assessment: Assessment,
 }
 
 fn share(label: &str, count: i64, whole: i64) -> Share {
@@ -140,36 +154,65 @@ fn shares(counts: &[Count], whole: i64) -> Vec<Share> {
         .collect()
 }
 
+/// "2024 年 11 月" from "2024-11".
+pub(super) fn month_label(month: &str) -> String {
+    month
+        .split_once('-')
+        .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
+        .map_or_else(|| month.to_owned(), |(y, m)| format!("{y} 年 {m} 月"))
+}
+
+/// "海口 12345" / "12345": the centre as the titles name it.
+pub(super) fn centre_name(center: &str) -> String {
+    if center.contains("12345") {
+        center.to_owned()
+    } else {
+        format!("{center} 12345")
+    }
+}
+
 impl Bulletin {
     pub fn new(report: &Report) -> Bulletin {
         let s = &report.figures.summary;
         let units = &report.figures.units;
         let a = &report.assessment;
-        let month = s
-            .month
-            .split_once('-')
-            .and_then(|(y, m)| Some((y.parse::<i32>().ok()?, m.parse::<u32>().ok()?)))
-            .map_or_else(|| s.month.clone(), |(y, m)| format!("{y} 年 {m} 月"));
-        let name = if s.center.contains("12345") {
-            s.center.clone()
-        } else {
-            format!("{} 12345", s.center)
-        };
+        let month = month_label(&s.month);
         let mut not_assessed: Vec<&UnitFigures> = units.iter().filter(|u| !u.assessed).collect();
         not_assessed.sort_by(|x, y| by_volume(x.assigned, y.assigned, &x.unit, &y.unit));
+        let mut rates = super::rates::rates(s, units, a);
+        if let Some(p) = &report.previous {
+            let before = [
+                p.satisfaction_ratio,
+                p.first_time_resolution_ratio,
+                p.instant_resolution_ratio,
+            ];
+            for (rate, before) in rates.iter_mut().zip(before) {
+                rate.change = rate.ratio.zip(before).map(|(now, then)| now - then);
+            }
+        }
+        let mut overdue_units: Vec<(String, i64)> = units
+            .iter()
+            .filter(|u| u.overdue > 0)
+            .map(|u| (u.unit.clone(), u.overdue))
+            .collect();
+        overdue_units.sort_by(|(x, nx), (y, ny)| by_volume(*nx, *ny, x, y));
         Bulletin {
-            title: format!("{name} 政务服务便民热线月通报（{month}）"),
+            title: format!(
+                "{} 政务服务便民热线月通报（{month}）",
+                centre_name(&s.center)
+            ),
             month,
             as_of: text::hour(report.tz.local(s.as_of)),
             overview: overview(report),
+            records_by_day: report.analysis.records_by_day.clone(),
             valid_records: s.valid_records,
             purposes: purposes(s),
             categories: shares(&s.by_category, s.valid_records),
-            rates: super::rates::rates(s, units, a),
-            min_assigned: a.min_assigned,
+            rates,
             not_assessed: not_assessed.iter().map(|u| u.unit.clone()).collect(),
-            completion: completion_table(units),
-            satisfaction: satisfaction_table(units, a.basically_satisfied_weight),
+            analysis: Analysis::new(&report.analysis),
+            completion: rank::completion_table(units),
+            satisfaction: rank::satisfaction_table(units, a.basically_satisfied_weight),
             overdue: overdue_rows(report),
             overdue_by_purpose: s
                 .overdue_by_purpose
@@ -177,6 +220,7 @@ impl Bulletin {
                 .filter(|o| o.records > 0 || o.overdue > 0)
                 .map(|o| (format!("{}类", o.label), o.records, o.overdue, o.ratio))
                 .collect(),
+            overdue_units,
             hot_categories: shares(&s.by_category, s.valid_records)
                 .into_iter()
                 .take(HOT_CATEGORIES)
@@ -185,9 +229,15 @@ impl Bulletin {
                 .into_iter()
                 .take(HOT_TOPICS)
                 .collect(),
-            scores: scores(units),
-            weights: a.score_weights.clone(),
+            scores: rank::scores(units),
+            satisfaction_detail: rank::satisfaction_detail(units, a.basically_satisfied_weight),
+            assessment: a.clone(),
         }
+    }
+
+    /// The centre's satisfaction ratio (the 三率's first).
+    pub fn satisfaction_ratio(&self) -> Option<f64> {
+        self.rates.first().and_then(|r| r.ratio)
     }
 }
 
@@ -221,7 +271,9 @@ fn overview(report: &Report) -> Overview {
         days: s.days,
         daily_average: s.daily_average.map(|d| d.round() as i64),
         change: report
-            .previous_records
+            .previous
+            .as_ref()
+            .map(|p| p.records)
             .filter(|&p| p > 0)
             .map(|p| s.records as f64 / p as f64 - 1.0),
         sources,
@@ -253,84 +305,6 @@ fn purposes(s: &CentreFigures) -> Vec<Share> {
     ]
 }
 
-/// Assessed units ranked by volume, then the others, unranked, in the same order.
-/// 其他单位 (the overflow of the unit-label cap, and the bulletins' name for the small
-/// fry) is a sum of many units, so it closes its group as in the Golmud table.
-fn ranked(mut rows: Vec<(bool, Row)>) -> Vec<Row> {
-    rows.sort_by(|(ax, x), (ay, y)| {
-        ay.cmp(ax)
-            .then_with(|| (x.unit == OTHER_UNITS).cmp(&(y.unit == OTHER_UNITS)))
-            .then_with(|| by_volume(x.a, y.a, &x.unit, &y.unit))
-    });
-    let mut rank = 0;
-    rows.into_iter()
-        .map(|(assessed, mut row)| {
-            if assessed {
-                rank += 1;
-                row.rank = Some(rank);
-            }
-            row
-        })
-        .collect()
-}
-
-fn completion_table(units: &[UnitFigures]) -> Table {
-    let rows = ranked(
-        units
-            .iter()
-            .filter(|u| u.assigned > 0 || u.completed > 0)
-            .map(|u| {
-                let row = Row {
-                    rank: None,
-                    unit: u.unit.clone(),
-                    a: u.assigned,
-                    b: u.completed,
-                    ratio: u.ratios.completion,
-                };
-                (u.assessed, row)
-            })
-            .collect(),
-    );
-    let total_a = rows.iter().map(|r| r.a).sum();
-    let total_b = rows.iter().map(|r| r.b).sum();
-    Table {
-        rows,
-        total_a,
-        total_b,
-        total_ratio: ratio(total_b as f64, total_a),
-    }
-}
-
-/// 满意工单数量 counts 满意 and 基本满意 (as the bulletins do); the weight of 基本满意
-/// applies to the ratio only.
-fn satisfaction_table(units: &[UnitFigures], w: f64) -> Table {
-    let rated: Vec<&UnitFigures> = units.iter().filter(|u| u.callbacks.total > 0).collect();
-    let rows = ranked(
-        rated
-            .iter()
-            .map(|u| {
-                let row = Row {
-                    rank: None,
-                    unit: u.unit.clone(),
-                    a: u.callbacks.total,
-                    b: u.callbacks.satisfied + u.callbacks.basically_satisfied,
-                    ratio: u.ratios.satisfaction,
-                };
-                (u.assessed, row)
-            })
-            .collect(),
-    );
-    let total_a = rated.iter().map(|u| u.callbacks.total).sum();
-    let satisfied: i64 = rated.iter().map(|u| u.callbacks.satisfied).sum();
-    let basic: i64 = rated.iter().map(|u| u.callbacks.basically_satisfied).sum();
-    Table {
-        rows,
-        total_a,
-        total_b: satisfied + basic,
-        total_ratio: ratio(satisfied as f64 + w * basic as f64, total_a),
-    }
-}
-
 fn overdue_rows(report: &Report) -> Vec<OverdueRow> {
     report
         .overdue
@@ -352,23 +326,7 @@ fn overdue_rows(report: &Report) -> Vec<OverdueRow> {
         .collect()
 }
 
-fn scores(units: &[UnitFigures]) -> Vec<Scored> {
-    let mut v: Vec<(&UnitFigures, f64)> = units
-        .iter()
-        .filter(|u| u.assessed)
-        .filter_map(|u| u.score.map(|s| (u, s)))
-        .collect();
-    v.sort_by(|(x, sx), (y, sy)| sy.total_cmp(sx).then_with(|| x.unit.cmp(&y.unit)));
-    v.into_iter()
-        .enumerate()
-        .map(|(i, (u, score))| Scored {
-            rank: i + 1,
-            unit: u.unit.clone(),
-            score,
-        })
-        .collect()
-}
-
 #[cfg(test)]
-#[path = "model_tests.rs"]
 mod tests;
+#[cfg(test)]
+mod tests_sections;

@@ -9,7 +9,12 @@ use crate::view::{
 };
 
 /// A unit with `assigned` orders of which `completed` are done, and callbacks.
-fn unit(name: &str, assigned: i64, completed: i64, callbacks: (i64, i64)) -> UnitFigures {
+pub(super) fn unit(
+    name: &str,
+    assigned: i64,
+    completed: i64,
+    callbacks: (i64, i64),
+) -> UnitFigures {
     let a = Assessment::default();
     let (total, satisfied) = callbacks;
     let mut u = UnitFigures {
@@ -45,7 +50,7 @@ fn unit(name: &str, assigned: i64, completed: i64, callbacks: (i64, i64)) -> Uni
     u
 }
 
-fn report(units: Vec<UnitFigures>) -> Report {
+pub(super) fn report(units: Vec<UnitFigures>) -> Report {
     let summary = CentreFigures {
         center: "12345".to_owned(),
         month: "2024-11".to_owned(),
@@ -76,7 +81,11 @@ fn report(units: Vec<UnitFigures>) -> Report {
         overdue: vec![],
         assessment: Assessment::default(),
         tz: TimeZone::CHINA,
-        previous_records: Some(8),
+        previous: Some(CentreFigures {
+            records: 8,
+            ..Default::default()
+        }),
+        analysis: Default::default(),
     }
 }
 
