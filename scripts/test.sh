@@ -34,9 +34,22 @@ fi
 HOTLINE_HELM_PYTHONPATH="$(cd "$helm_py" && pwd)"
 export HOTLINE_HELM_PYTHONPATH
 
-if ! command -v tansu >/dev/null 2>&1; then
-  echo "test.sh: installing the tansu broker (cargo install; about 15 minutes on 2 cores)"
-  cargo install tansu --version 0.6.0 --features dynostore --locked
+# tansu with in-memory storage (dynostore) and PostgreSQL storage (the broker-restart
+# test keeps its data across a real stop). A tansu built without postgres answers a
+# postgres:// URL with FeatureNotEnabled, so the installed features are checked too.
+tansu_ok() {
+  command -v tansu >/dev/null 2>&1 || return 1
+  python3 - "$HOME/.cargo/.crates2.json" <<'PY' 2>/dev/null
+import json, sys
+installs = json.load(open(sys.argv[1]))["installs"]
+ok = any(k.startswith("tansu 0.6.0 ") and {"dynostore", "postgres"} <= set(v.get("features", []))
+         for k, v in installs.items())
+sys.exit(0 if ok else 1)
+PY
+}
+if ! tansu_ok; then
+  echo "test.sh: installing the tansu broker (cargo install; about 20 minutes on 2 cores)"
+  cargo install tansu --version 0.6.0 --features dynostore,postgres --locked --force
 fi
 
 log=$(mktemp)
