@@ -173,8 +173,6 @@ impl Service {
             format!("{topic}.dlq"),
             "--state-dir".into(),
             state_dir.display().to_string(),
-            "--as-of".into(),
-            "watermark".into(),
             "--shutdown-grace-secs".into(),
             "20".into(),
         ];
@@ -183,6 +181,10 @@ impl Service {
             args.push((*o).into());
         }
         args.extend(extra.iter().map(|s| s.to_string()));
+        // Historical months: the as-of follows the events unless the test says otherwise.
+        if !extra.contains(&"--as-of") {
+            args.extend(["--as-of".into(), "watermark".into()]);
+        }
         let mut s = Service {
             child: None,
             port: 0,

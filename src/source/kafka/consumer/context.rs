@@ -3,9 +3,8 @@
 //! and logged at a bounded rate — and never do I/O or take the partitions' state.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
@@ -31,42 +30,14 @@ pub enum Signal {
     Error,
 }
 
-/// Logs at most one line per `every` for one kind of trouble, with how many were
-/// suppressed (a broker outage must not flood the log).
-pub struct RateLimit {
-    every: Duration,
-    last: Mutex<Option<Instant>>,
-    suppressed: AtomicU64,
-}
-
-impl RateLimit {
-    pub const fn new(every: Duration) -> Self {
-        RateLimit {
-            every,
-            last: Mutex::new(None),
-            suppressed: AtomicU64::new(0),
-        }
-    }
-
-    /// `Some(suppressed since the last line)` when a line may be written now.
-    pub fn check(&self) -> Option<u64> {
-        let mut last = self.last.lock();
-        if last.is_some_and(|t| t.elapsed() < self.every) {
-            self.suppressed.fetch_add(1, Ordering::Relaxed);
-            return None;
-        }
-        *last = Some(Instant::now());
-        Some(self.suppressed.swap(0, Ordering::Relaxed))
-    }
-}
-
 pub struct Ctx {
     pub topic: String,
     pub metrics: Arc<KafkaMetrics>,
     signals: Mutex<Vec<Signal>>,
     lag: Mutex<BTreeMap<i32, i64>>,
-    log_limit: RateLimit,
-    error_limit: RateLimit,
+    /// The loop has finished every partition and is closing the consumer: nothing is
+    /// left to hand over, and no loop runs to act on a signal.
+    closing: AtomicBool,
 }
 
 impl Ctx {
@@ -76,14 +47,18 @@ impl Ctx {
             metrics,
             signals: Mutex::new(Vec::new()),
             lag: Mutex::new(BTreeMap::new()),
-            log_limit: RateLimit::new(Duration::from_secs(10)),
-            error_limit: RateLimit::new(Duration::from_secs(10)),
+            closing: AtomicBool::new(false),
         }
     }
 
     /// Rebalance events since the last call, in order.
     pub fn take_signals(&self) -> Vec<Signal> {
         std::mem::take(&mut *self.signals.lock())
+    }
+
+    /// From now on a revocation is answered at once (the consumer is being closed).
+    pub fn closing(&self) {
+        self.closing.store(true, Ordering::SeqCst);
     }
 
     /// The lag of each partition from the latest statistics.
@@ -107,9 +82,7 @@ impl ClientContext for Ctx {
         use rdkafka::config::RDKafkaLogLevel as L;
         match level {
             L::Emerg | L::Alert | L::Critical | L::Error | L::Warning => {
-                if let Some(suppressed) = self.log_limit.check() {
-                    tracing::warn!(target: "librdkafka", fac, suppressed, "{log_message}");
-                }
+                crate::rate_limited!(warn, target: "librdkafka", fac, "{log_message}")
             }
             L::Notice | L::Info => tracing::info!(target: "librdkafka", fac, "{log_message}"),
             L::Debug => tracing::debug!(target: "librdkafka", fac, "{log_message}"),
@@ -129,9 +102,7 @@ impl ClientContext for Ctx {
             .transient_errors
             .with_label_values(&[kind])
             .inc();
-        if let Some(suppressed) = self.error_limit.check() {
-            tracing::warn!(kind, error = %error, reason, suppressed, "kafka client error (retrying)");
-        }
+        crate::rate_limited!(warn, kind, error = %error, reason, "kafka client error (retrying)");
     }
 
     /// Lag per owned partition: high watermark minus the position handed to the
@@ -174,6 +145,18 @@ impl ConsumerContext for Ctx {
         tpl: &mut TopicPartitionList,
     ) {
         self.metrics.rebalances.inc();
+        if self.closing.load(Ordering::SeqCst) {
+            // Closing: every partition was already finished and committed by the loop;
+            // librdkafka waits for the unassign before it leaves the group.
+            let r = match consumer.rebalance_protocol() {
+                RebalanceProtocol::Cooperative => consumer.incremental_unassign(tpl),
+                _ => consumer.unassign(),
+            };
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "unassign while closing");
+            }
+            return;
+        }
         let cooperative = matches!(
             consumer.rebalance_protocol(),
             RebalanceProtocol::Cooperative

@@ -140,7 +140,10 @@ pub fn run(
     l.health.set_not_ready("shutting_down");
     let all: Vec<i32> = l.owned.keys().copied().collect();
     l.finish(&all);
+    // Leaving the group revokes what is assigned; the callback answers it itself now.
+    l.consumer.context().closing();
     l.consumer.unsubscribe();
+    drop(l);
     tracing::info!("consumer closed");
     Ok(())
 }

@@ -14,7 +14,6 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::producer::{BaseRecord, Producer as _};
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::context::RateLimit;
 use super::dead_letter::{Letter, TRUNCATED_BYTES};
 use super::restore::{self, epoch_headers, Restored, CLAIM_KEY};
 use super::views::ViewsOut;
@@ -135,7 +134,6 @@ pub struct Worker {
     held: Option<&'static str>,
     last_publish: Instant,
     last_tick: Instant,
-    reject_log: RateLimit,
     views: Option<ViewsOut>,
     out: Sender<FromWorker>,
 }
@@ -169,7 +167,6 @@ impl Worker {
                     held: None,
                     last_publish: Instant::now(),
                     last_tick: Instant::now(),
-                    reject_log: RateLimit::new(Duration::from_secs(10)),
                     views,
                     out,
                     s,
@@ -342,16 +339,14 @@ impl Worker {
         payload: &[u8],
     ) {
         self.s.shared.stats.reject(reason);
-        if let Some(suppressed) = self.reject_log.check() {
-            tracing::warn!(
-                partition = self.p,
-                offset,
-                reason = reason.code(),
-                field,
-                suppressed,
-                "rejected message (dead-lettered)"
-            );
-        }
+        crate::rate_limited!(
+            warn,
+            partition = self.p,
+            offset,
+            reason = reason.code(),
+            field,
+            "rejected message (dead-lettered)"
+        );
         let letter = Letter::new(
             reason,
             key,
@@ -432,9 +427,7 @@ impl Worker {
                     self.s.metrics.dead_letter_truncated.inc();
                     l.retry_at = Some(now);
                 } else {
-                    if let Some(suppressed) = self.reject_log.check() {
-                        tracing::error!(partition = self.p, offset = l.letter.offset, error = %code, suppressed, "dead-letter copy failed: the partition holds until it is delivered");
-                    }
+                    crate::rate_limited!(error, partition = self.p, offset = l.letter.offset, error = %code, "dead-letter copy failed: the partition holds until it is delivered");
                     l.retry_at = Some(now + l.backoff);
                     l.backoff = (l.backoff * 2).min(MAX_BACKOFF);
                 }
