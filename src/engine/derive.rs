@@ -334,7 +334,10 @@ impl Fold {
         for a in &self.asgs {
             let open = a.state == State::Open;
             let open_overdue = open && a.due.is_some_and(|d| as_of > d);
-            let due_soon = open && a.due.is_some_and(|d| d >= as_of && d - as_of <= window);
+            // Saturating: a restore derives before any as-of is known (`Millis::MIN`).
+            let due_soon = open
+                && a.due
+                    .is_some_and(|d| d >= as_of && d.saturating_sub(as_of) <= window);
             if let (true, Some(d)) = (open, a.due) {
                 let t = if as_of < d - window {
                     Some(d - window)

@@ -263,3 +263,73 @@ impl Partition {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::EngineConfig;
+    use crate::engine::{Partition, Shared};
+    use crate::source::replay::apply_lines;
+    use crate::source::AsOf;
+
+    fn ev(id: &str, order: &str, kind: &str, at: &str, rest: &str) -> String {
+        format!(r#"{{"event_id":"{id}","order_id":"{order}","type":"{kind}","at":"{at}"{rest}}}"#)
+    }
+
+    /// A restore under `--as-of watermark` runs in a fresh partition whose as-of is not
+    /// known yet (`Millis::MIN`): open assignments with deadlines must derive there
+    /// (the due-soon test once overflowed on `deadline - as_of`), and once time moves
+    /// on the restored partition shows what the original shows.
+    #[test]
+    fn a_fresh_partition_restores_open_orders_before_any_as_of_is_known() {
+        let shared = Shared::new(EngineConfig::default(), None);
+        let mut original = Partition::new(0, shared.clone());
+        original.track_changes();
+        let received = r#","channel":"phone","purpose":"help","disposition":"dispatch""#;
+        let lines = [
+            ev("a1", "A", "received", "2024-11-05 10:00:00", received),
+            // Due far ahead, due within the day, and overdue at the watermark.
+            ev(
+                "a2",
+                "A",
+                "dispatched",
+                "2024-11-05 10:05:00",
+                r#","unit":"市公安局","due_at":"2024-11-20 18:00:00""#,
+            ),
+            ev("b1", "B", "received", "2024-11-05 11:00:00", received),
+            ev(
+                "b2",
+                "B",
+                "dispatched",
+                "2024-11-05 11:05:00",
+                r#","unit":"市教育局","due_at":"2024-11-07 09:00:00""#,
+            ),
+            ev("c1", "C", "received", "2024-11-01 09:00:00", received),
+            ev(
+                "c2",
+                "C",
+                "dispatched",
+                "2024-11-01 09:05:00",
+                r#","unit":"市教育局","due_at":"2024-11-03 09:00:00""#,
+            ),
+            ev("d1", "D", "received", "2024-11-06 12:00:00", received),
+        ];
+        let as_of = apply_lines(
+            lines.iter().map(|l| l.as_bytes()),
+            &shared,
+            &mut original,
+            AsOf::Watermark,
+        );
+        let mut records = Vec::new();
+        original.drain_changes(|r| records.push(r));
+        assert_eq!(records.len(), 4, "one record per order");
+
+        let mut restored = Partition::new(0, shared);
+        for r in &records {
+            let value = r.value.as_deref().expect("no deletion");
+            restored.restore(&r.key, value).expect("reads back");
+        }
+        restored.advance(as_of);
+        assert_eq!(restored.len(), original.len());
+        assert_eq!(restored.snapshot().months, original.snapshot().months);
+    }
+}

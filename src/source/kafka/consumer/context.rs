@@ -108,6 +108,13 @@ impl ClientContext for Ctx {
     /// Lag per owned partition: high watermark minus the position handed to the
     /// application (librdkafka's statistics, no RPC).
     fn stats(&self, stats: Statistics) {
+        // Statistics come every interval whatever the brokers' state: connected means a
+        // broker connection is up now, not merely that statistics arrived.
+        let up = stats
+            .brokers
+            .values()
+            .any(|b| b.source != "internal" && b.state == "UP");
+        self.metrics.connected.set(i64::from(up));
         let Some(topic) = stats.topics.get(&self.topic) else {
             return;
         };
@@ -131,7 +138,6 @@ impl ClientContext for Ctx {
                     .set(l);
             }
         }
-        self.metrics.connected.set(1);
     }
 }
 

@@ -95,6 +95,9 @@ struct Loop {
     to_loop: Sender<FromWorker>,
     assigning: Option<Assigning>,
     rebalanced: bool,
+    /// The changelog topic was made sure of once the input's partition count was known
+    /// ([`restore::ensure_changelog`]; best effort, as at start-up).
+    changelog_ensured: bool,
     last_commit: Instant,
 }
 
@@ -118,6 +121,7 @@ pub fn run(
         to_loop,
         assigning: None,
         rebalanced: false,
+        changelog_ensured: false,
         last_commit: Instant::now(),
     };
     let mut last_ready = Instant::now();
@@ -237,6 +241,9 @@ impl Loop {
                 cooperative,
             } => {
                 self.rebalanced = true;
+                if !self.changelog_ensured {
+                    self.changelog_ensured = restore::ensure_changelog(&self.s, &self.consumer);
+                }
                 for &p in &partitions {
                     if !self.owned.contains_key(&p) {
                         self.start(p);

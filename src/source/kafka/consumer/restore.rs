@@ -14,7 +14,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::cache::{self, Cache, Stamp};
 use super::Settings;
 use crate::engine::Partition;
-use crate::source::kafka::client_config;
+use crate::source::kafka::{client_config, ensure_topic, TopicSpec};
 
 /// Header carrying the writer's epoch on every changelog record.
 pub const EPOCH_HEADER: &str = "hotline-epoch";
@@ -61,6 +61,33 @@ pub fn epoch_headers(epoch: &str) -> OwnedHeaders {
         key: EPOCH_HEADER,
         value: Some(epoch),
     })
+}
+
+/// Creates the changelog topic if it is missing, with the input topic's partition count
+/// (which the board learns too); false while the input topic's metadata is unknown.
+/// Start-up does this when the input topic exists; when the service started before its
+/// producers made the topic, the first assignment must, or no partition could restore.
+pub fn ensure_changelog<C: rdkafka::consumer::ConsumerContext>(
+    settings: &Settings,
+    consumer: &BaseConsumer<C>,
+) -> bool {
+    let cfg = &settings.kafka;
+    let partitions = consumer
+        .fetch_metadata(Some(&cfg.topic), Duration::from_secs(10))
+        .ok()
+        .and_then(|md| md.topics().first().map(|t| t.partitions().len() as i32))
+        .filter(|&n| n > 0);
+    let Some(n) = partitions else {
+        return false;
+    };
+    settings.board.set_partitions(n as u32);
+    ensure_topic(
+        &cfg.brokers,
+        &cfg.options,
+        &[TopicSpec::compacted(&cfg.changelog_topic, n)],
+        Duration::from_secs(10),
+    );
+    true
 }
 
 /// Fills `partition` from the cache and the changelog.
