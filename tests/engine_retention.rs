@@ -58,7 +58,10 @@ fn a_rebuild_after_a_month_left_retention_counts_its_orders_late_not_again() {
         );
     }
     let late = rebuilt.shared.stats.late();
-    assert!(late > 1500, "August's events, and its orders' September ones, are late ({late})");
+    assert!(
+        late > 1500,
+        "August's events, and its orders' September ones, are late ({late})"
+    );
 }
 
 #[test]

@@ -2,12 +2,13 @@
 //! Its delivery callback runs on librdkafka's thread and only signals the waiting side
 //! through atomics; the partition workers decide what a delivery means.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DeliveryResult, ProducerContext, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::ClientContext;
@@ -16,13 +17,29 @@ use super::metrics::KafkaMetrics;
 use crate::event::RejectReason;
 
 /// The changelog records of one commit of one partition.
-#[derive(Default)]
 pub struct Batch {
     pub outstanding: AtomicUsize,
     pub failed: AtomicBool,
+    /// The largest offset a delivery reported (-1: none yet).
+    last_offset: AtomicI64,
+}
+
+impl Default for Batch {
+    fn default() -> Self {
+        Batch {
+            outstanding: AtomicUsize::new(0),
+            failed: AtomicBool::new(false),
+            last_offset: AtomicI64::new(-1),
+        }
+    }
 }
 
 impl Batch {
+    /// The largest offset its records were written at.
+    pub fn last_offset(&self) -> Option<i64> {
+        Some(self.last_offset.load(Ordering::Acquire)).filter(|&o| o >= 0)
+    }
+
     pub fn done(&self) -> bool {
         self.outstanding.load(Ordering::Acquire) == 0
     }
@@ -98,9 +115,14 @@ impl ProducerContext for Deliveries {
             .map(|(e, _)| e.rdkafka_error_code().unwrap_or(RDKafkaErrorCode::Unknown));
         match *delivery {
             Delivery::Changelog(batch) => {
-                if err.is_some() {
-                    batch.failed.store(true, Ordering::Release);
-                    self.metrics.changelog_errors.inc();
+                match result {
+                    Ok(m) => {
+                        batch.last_offset.fetch_max(m.offset(), Ordering::AcqRel);
+                    }
+                    Err(_) => {
+                        batch.failed.store(true, Ordering::Release);
+                        self.metrics.changelog_errors.inc();
+                    }
                 }
                 batch.outstanding.fetch_sub(1, Ordering::AcqRel);
             }

@@ -48,7 +48,8 @@ struct Header {
     stamp: Stamp,
     /// The changelog offset the records cover (the next offset to read).
     changelog_offset: i64,
-    epoch: u64,
+    /// The writer's epoch (the offset of its claim).
+    epoch: i64,
     records: u64,
     /// See [`checksum`], hex.
     checksum: String,
@@ -59,7 +60,7 @@ struct Header {
 pub struct Cache {
     pub records: Vec<(Vec<u8>, Vec<u8>)>,
     pub offset: i64,
-    pub epoch: u64,
+    pub epoch: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -86,7 +87,7 @@ impl CacheError {
 }
 
 /// FNV-1a 64 over what the header says and the body: an edited header or body fails.
-fn checksum(stamp: &Stamp, offset: i64, epoch: u64, records: u64, body: &[u8]) -> String {
+fn checksum(stamp: &Stamp, offset: i64, epoch: i64, records: u64, body: &[u8]) -> String {
     let head = format!(
         "{}|{offset}|{epoch}|{records}|",
         serde_json::to_string(stamp).unwrap_or_default()
@@ -115,7 +116,7 @@ pub fn path(dir: &Path, topic: &str, partition: i32) -> PathBuf {
 }
 
 /// The cache of `stamp.partition`, if one is there and usable with a changelog whose
-/// offsets run from `low` to `high`.
+/// offsets run from `low` to at least `high` (the restoring owner's claim).
 pub fn load(dir: &Path, stamp: &Stamp, low: i64, high: i64) -> Result<Option<Cache>, CacheError> {
     let p = path(dir, &stamp.topic, stamp.partition);
     let mut bytes = Vec::new();
@@ -179,7 +180,7 @@ pub fn save(
     dir: &Path,
     stamp: &Stamp,
     offset: i64,
-    epoch: u64,
+    epoch: i64,
     records: &[(Vec<u8>, Vec<u8>)],
 ) -> io::Result<()> {
     let final_path = path(dir, &stamp.topic, stamp.partition);

@@ -138,6 +138,16 @@ pub fn run(
         if last_ready.elapsed() >= Duration::from_millis(250) {
             l.readiness();
             last_ready = Instant::now();
+            if let Some(p) = l.dead_worker() {
+                // A bug, not bad input: stop, commit what is durable, and let the
+                // process exit so that it is restarted (the state is in the changelog).
+                l.health.set_not_ready("worker_failed");
+                let all: Vec<i32> = l.owned.keys().copied().filter(|&o| o != p).collect();
+                l.finish(&all);
+                l.consumer.context().closing();
+                l.consumer.unsubscribe();
+                anyhow::bail!("the worker of partition {p} stopped unexpectedly (see the log)");
+            }
         }
     }
     tracing::info!("stopping: finishing every partition, final commit");
@@ -332,23 +342,20 @@ impl Loop {
         for e in committed.elements_for_topic(&topic) {
             let p = e.partition();
             let offset = match e.offset() {
-                Offset::Offset(o) => {
-                    match self
-                        .consumer
-                        .fetch_watermarks(&topic, p, Duration::from_secs(5))
-                    {
-                        Ok((low, high)) if o < low || o > high => {
-                            self.s.metrics.offset_out_of_range.inc();
-                            tracing::error!(partition = p, committed = o, low, high, "committed offset out of range: messages between were lost to the topic's retention (or the topic was recreated); reading from the earliest offset");
-                            if let Some(owned) = self.owned.get_mut(&p) {
-                                owned.out_of_range = true;
-                            }
-                            Offset::Beginning
+                Offset::Offset(o) => match self.retention_gap(&topic, p, o) {
+                    Some((low, high)) => {
+                        self.s.metrics.offset_out_of_range.inc();
+                        tracing::error!(partition = p, committed = o, low, high, "committed offset out of range: messages between it and the partition's first offset were lost to the topic's retention; reading from the earliest offset");
+                        if let Some(owned) = self.owned.get_mut(&p) {
+                            owned.out_of_range = true;
                         }
-                        _ => Offset::Offset(o),
+                        Offset::Beginning
                     }
-                }
-                _ => Offset::Beginning,
+                    _ => Offset::Offset(o),
+                },
+                // None committed (or not known): librdkafka asks the group itself, and
+                // starts from the earliest offset when there is none.
+                _ => Offset::Invalid,
             };
             if let Some(o) = self.owned.get_mut(&p) {
                 if let Offset::Offset(x) = offset {
@@ -368,6 +375,19 @@ impl Loop {
             }
             Err(e) => tracing::error!(error = %e, "assign failed"),
         }
+    }
+
+    /// The partition's (first, end) offsets when `committed` lies before its first
+    /// offset: retention dropped messages the group never read. (A committed offset past
+    /// the end — a recreated topic — needs no alarm: fetching it fails and librdkafka
+    /// starts from the earliest offset, skipping nothing. Brokers' reported ends can also
+    /// lag behind what they hold, seen with tansu, so an end check would cry wolf.)
+    fn retention_gap(&self, topic: &str, p: i32, committed: i64) -> Option<(i64, i64)> {
+        let (low, high) = self
+            .consumer
+            .fetch_watermarks(topic, p, Duration::from_secs(5))
+            .ok()?;
+        gap(committed, low).then_some((low, high))
     }
 
     /// Finishes the given partitions' workers, commits what they confirmed, and drops
@@ -453,6 +473,14 @@ impl Loop {
         }
     }
 
+    /// A partition whose worker thread ended without being told to (it panicked).
+    fn dead_worker(&self) -> Option<i32> {
+        self.owned
+            .iter()
+            .find(|(_, o)| o.join.as_ref().is_some_and(JoinHandle::is_finished))
+            .map(|(p, _)| *p)
+    }
+
     fn readiness(&mut self) {
         let lag = self.consumer.context().lag();
         let max_lag = self.s.kafka.ready_max_lag;
@@ -488,6 +516,11 @@ impl Loop {
     }
 }
 
+/// A committed offset before the partition's first offset: messages were lost unread.
+fn gap(committed: i64, low: i64) -> bool {
+    committed < low
+}
+
 fn transient(metrics: &KafkaMetrics, e: &KafkaError) {
     metrics
         .transient_errors
@@ -500,4 +533,17 @@ fn transient(metrics: &KafkaMetrics, e: &KafkaError) {
         metrics.connected.set(0);
     }
     tracing::debug!(error = %e, "consume error (retrying)");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_a_committed_offset_before_the_first_one_is_a_gap() {
+        assert!(super::gap(10, 50), "retention dropped 10..50 unread");
+        assert!(!super::gap(50, 50));
+        assert!(
+            !super::gap(5_000, 50),
+            "past the end: read from the start, nothing lost"
+        );
+    }
 }

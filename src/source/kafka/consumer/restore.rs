@@ -1,19 +1,29 @@
 //! Restoring a partition's state on whichever instance it lands on: the local cache if
 //! it is ours and intact, then the changelog partition read to its end, keeping the last
-//! value of each key. A new owner then claims the partition with a higher epoch, so
-//! that writes of a previous owner that did not know it was replaced (a "zombie") are
-//! ignored by every later restore.
+//! value of each key.
+//!
+//! The end is found without trusting the broker's high watermark (a lagging one would
+//! silently drop the last records — seen with tansu): the new owner first appends a
+//! claim record and reads up to it. Every record of a previous owner that finished was
+//! written before the claim. The claim's offset is also the new owner's epoch, written on
+//! each of its records; a record whose epoch is older than a claim before it in the log
+//! was written by an owner that did not know it had been replaced (a "zombie"), and is
+//! ignored by every restore.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
+use rdkafka::producer::BaseRecord;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::cache::{self, Cache, Stamp};
 use super::Settings;
 use crate::engine::Partition;
+use crate::source::kafka::producer::{self, Batch, Delivery};
 use crate::source::kafka::{client_config, ensure_topic, TopicSpec};
 
 /// Header carrying the writer's epoch on every changelog record.
@@ -27,6 +37,8 @@ pub enum RestoreFailure {
     Client(rdkafka::error::KafkaError),
     #[error("cannot read the changelog's offsets: {0}")]
     Watermarks(rdkafka::error::KafkaError),
+    #[error("cannot claim the changelog partition: {0}")]
+    Claim(String),
     #[error(
         "the changelog did not deliver up to offset {want} (stopped at {got}) within {secs} s"
     )]
@@ -36,8 +48,8 @@ pub enum RestoreFailure {
 /// What a restore found.
 #[derive(Debug, Clone, Default)]
 pub struct Restored {
-    /// The epoch this owner writes with (one more than any seen).
-    pub epoch: u64,
+    /// This owner's epoch: the offset of its claim record.
+    pub epoch: i64,
     /// Changelog records read (not counting the cache's).
     pub records: u64,
     /// What the local cache contributed.
@@ -46,14 +58,14 @@ pub struct Restored {
     pub millis: u64,
 }
 
-/// The epoch of a record (0 when it has none: written before epochs existed).
-pub fn epoch_of<M: Message>(m: &M) -> u64 {
+/// The epoch of a record (-1 when it has none).
+pub fn epoch_of<M: Message>(m: &M) -> i64 {
     m.headers()
         .and_then(|h| h.iter().find(|h| h.key == EPOCH_HEADER))
         .and_then(|h| h.value)
         .and_then(|v| std::str::from_utf8(v).ok())
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or(-1)
 }
 
 pub fn epoch_headers(epoch: &str) -> OwnedHeaders {
@@ -61,6 +73,33 @@ pub fn epoch_headers(epoch: &str) -> OwnedHeaders {
         key: EPOCH_HEADER,
         value: Some(epoch),
     })
+}
+
+/// Appends this owner's claim to the changelog partition and waits for it: its offset.
+fn claim(settings: &Settings, p: i32) -> Result<i64, RestoreFailure> {
+    let batch = Arc::new(Batch::default());
+    batch.outstanding.store(1, Ordering::Release);
+    let record = BaseRecord::with_opaque_to(
+        &settings.kafka.changelog_topic,
+        Box::new(Delivery::Changelog(batch.clone())),
+    )
+    .partition(p)
+    .key(CLAIM_KEY)
+    .payload(&b""[..]);
+    if let Err((e, _)) = producer::send(&settings.producer, record, || false) {
+        return Err(RestoreFailure::Claim(e.to_string()));
+    }
+    let deadline = Instant::now() + settings.restore_timeout;
+    while !batch.done() {
+        if Instant::now() >= deadline {
+            return Err(RestoreFailure::Claim("not confirmed in time".into()));
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    match batch.last_offset() {
+        Some(o) if !batch.failed() => Ok(o),
+        _ => Err(RestoreFailure::Claim("delivery failed".into())),
+    }
 }
 
 /// Creates the changelog topic if it is missing, with the input topic's partition count
@@ -90,7 +129,8 @@ pub fn ensure_changelog<C: rdkafka::consumer::ConsumerContext>(
     true
 }
 
-/// Fills `partition` from the cache and the changelog.
+/// Claims the partition, then fills `partition` from the cache and the changelog up to
+/// the claim.
 pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restored, RestoreFailure> {
     let started = Instant::now();
     let p = partition.id();
@@ -101,19 +141,21 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
         .set("enable.partition.eof", "false")
         .set("auto.offset.reset", "earliest");
     let consumer: BaseConsumer = c.create().map_err(RestoreFailure::Client)?;
-    let (low, high) = consumer
+    // Only the start is asked of the broker: the end is this owner's claim.
+    let (low, _) = consumer
         .fetch_watermarks(&cfg.changelog_topic, p, Duration::from_secs(10))
         .map_err(RestoreFailure::Watermarks)?;
+    let end = claim(settings, p)?;
 
-    // The last value of every key, in log order; records of an older epoch written
-    // after a newer claim are a zombie's and are skipped.
+    // The last value of every key, in log order.
     let mut latest: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();
-    let mut max_epoch = 0u64;
+    // The newest claim seen so far: records of older epochs after it are a zombie's.
+    let mut newest_claim = -1i64;
     let mut from = low;
     let mut cache_result = "missing";
     if let Some(dir) = &settings.state_dir {
         let stamp = Stamp::of(settings, p);
-        match cache::load(dir, &stamp, low, high) {
+        match cache::load(dir, &stamp, low, end) {
             Ok(Some(Cache {
                 records,
                 offset,
@@ -122,7 +164,7 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
                 for (k, v) in records {
                     latest.insert(k, Some(v));
                 }
-                max_epoch = epoch;
+                newest_claim = epoch;
                 from = offset;
                 cache_result = "used";
             }
@@ -140,42 +182,40 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
         .inc();
 
     let mut records = 0u64;
-    if from < high {
-        let mut tpl = TopicPartitionList::new();
-        tpl.add_partition_offset(&cfg.changelog_topic, p, Offset::Offset(from))
-            .map_err(RestoreFailure::Client)?;
-        consumer.assign(&tpl).map_err(RestoreFailure::Client)?;
-        let mut last_progress = Instant::now();
-        let mut at = from;
-        while at < high {
-            match consumer.poll(Duration::from_millis(200)) {
-                Some(Ok(m)) => {
-                    last_progress = Instant::now();
-                    at = m.offset() + 1;
-                    records += 1;
-                    let epoch = epoch_of(&m);
-                    if epoch < max_epoch {
-                        continue;
-                    }
-                    max_epoch = epoch;
-                    let Some(key) = m.key() else { continue };
-                    if key == CLAIM_KEY {
-                        continue;
-                    }
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&cfg.changelog_topic, p, Offset::Offset(from))
+        .map_err(RestoreFailure::Client)?;
+    consumer.assign(&tpl).map_err(RestoreFailure::Client)?;
+    let mut last_progress = Instant::now();
+    let mut at = from;
+    while at <= end {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) => {
+                last_progress = Instant::now();
+                at = m.offset() + 1;
+                records += 1;
+                if m.key() == Some(CLAIM_KEY) {
+                    newest_claim = newest_claim.max(m.offset());
+                    continue;
+                }
+                if epoch_of(&m) < newest_claim {
+                    continue;
+                }
+                if let Some(key) = m.key() {
                     latest.insert(key.to_vec(), m.payload().map(<[u8]>::to_vec));
                 }
-                Some(Err(e)) => {
-                    tracing::debug!(partition = p, error = %e, "changelog read error (retrying)");
-                }
-                None => {}
             }
-            if last_progress.elapsed() > settings.restore_timeout {
-                return Err(RestoreFailure::Stalled {
-                    want: high,
-                    got: at,
-                    secs: settings.restore_timeout.as_secs(),
-                });
+            Some(Err(e)) => {
+                tracing::debug!(partition = p, error = %e, "changelog read error (retrying)");
             }
+            None => {}
+        }
+        if last_progress.elapsed() > settings.restore_timeout {
+            return Err(RestoreFailure::Stalled {
+                want: end,
+                got: at,
+                secs: settings.restore_timeout.as_secs(),
+            });
         }
     }
     // Tombstone chunks first, so that restored orders of evicted months see them.
@@ -197,7 +237,7 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
     }
     settings.metrics.changelog_errors.inc_by(corrupt);
     let restored = Restored {
-        epoch: max_epoch + 1,
+        epoch: end,
         records,
         cache: cache_result,
         orders: partition.len(),

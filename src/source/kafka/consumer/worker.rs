@@ -10,17 +10,15 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::producer::{BaseRecord, Producer as _};
+use rdkafka::producer::BaseRecord;
 use rdkafka::types::RDKafkaErrorCode;
 
 use super::dead_letter::{Letter, TRUNCATED_BYTES};
-use super::restore::{self, epoch_headers, Restored, CLAIM_KEY};
+use super::restore::{self, epoch_headers, Restored};
 use super::views::ViewsOut;
 use super::{cache, Settings};
 use crate::engine::{ChangeRecord, Partition};
 use crate::event::{decode, DecodeCtx, Millis, RejectReason};
-use crate::source::kafka::client_config;
 use crate::source::kafka::producer::{self, Batch, DeadLetterState, Delivery, DlqState};
 use crate::source::wall_clock;
 
@@ -119,6 +117,9 @@ pub struct Worker {
     s: Arc<Settings>,
     partition: Partition,
     epoch: String,
+    /// The changelog offset after the last record this owner knows is durable (for the
+    /// local cache).
+    changelog_end: i64,
     next_offset: Option<i64>,
     since_commit: u64,
     last_commit: Instant,
@@ -154,6 +155,7 @@ impl Worker {
                     p,
                     partition,
                     epoch: String::new(),
+                    changelog_end: 0,
                     next_offset: None,
                     since_commit: 0,
                     last_commit: Instant::now(),
@@ -191,6 +193,7 @@ impl Worker {
             return;
         };
         self.epoch = restored.epoch.to_string();
+        self.changelog_end = restored.epoch + 1;
         self.partition.track_changes();
         self.partition.advance(self.as_of());
         self.publish(true);
@@ -217,11 +220,7 @@ impl Worker {
                 // Months already out of retention are evicted as they are restored.
                 self.partition.advance(wall_clock());
             }
-            let attempt = restore::restore(&self.s, &mut self.partition).and_then(|r| {
-                self.claim(r.epoch)?;
-                Ok(r)
-            });
-            match attempt {
+            match restore::restore(&self.s, &mut self.partition) {
                 Ok(r) => {
                     if let Some(at) = self.partition.max_at() {
                         self.s.shared.observe(at);
@@ -252,41 +251,6 @@ impl Worker {
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
-        }
-    }
-
-    /// Writes the claim record of `epoch` and waits for it.
-    fn claim(&self, epoch: u64) -> Result<(), restore::RestoreFailure> {
-        let batch = Arc::new(Batch::default());
-        batch.outstanding.store(1, Ordering::Release);
-        let text = epoch.to_string();
-        let record = BaseRecord::with_opaque_to(
-            &self.s.kafka.changelog_topic,
-            Box::new(Delivery::Changelog(batch.clone())),
-        )
-        .partition(self.p)
-        .key(CLAIM_KEY)
-        .payload(text.as_bytes())
-        .headers(epoch_headers(&text));
-        if producer::send(&self.s.producer, record, || false).is_err() {
-            return Err(restore::RestoreFailure::Stalled {
-                want: 0,
-                got: 0,
-                secs: 0,
-            });
-        }
-        let deadline = Instant::now() + self.s.restore_timeout;
-        while !batch.done() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        if batch.done() && !batch.failed() {
-            Ok(())
-        } else {
-            Err(restore::RestoreFailure::Stalled {
-                want: 1,
-                got: 0,
-                secs: self.s.restore_timeout.as_secs(),
-            })
         }
     }
 
@@ -544,6 +508,9 @@ impl Worker {
                 self.frontier = done.offset.or(self.frontier);
                 self.changelog_failing = false;
             }
+            if let Some(o) = done.batch.last_offset() {
+                self.changelog_end = self.changelog_end.max(o + 1);
+            }
         }
     }
 
@@ -625,28 +592,11 @@ impl Worker {
         }
     }
 
+    /// Writes the local cache: the state, which is exactly the changelog up to
+    /// `changelog_end` (everything this owner wrote is confirmed when this runs).
     fn write_cache(&self) {
         let Some(dir) = &self.s.state_dir else { return };
-        let _ = self.s.producer.flush(Duration::from_secs(5));
-        let cfg = &self.s.kafka;
-        let mut c = client_config(&cfg.brokers, true, &cfg.options);
-        c.set("group.id", format!("{}.restore", cfg.group));
-        let high = c
-            .create::<BaseConsumer>()
-            .ok()
-            .and_then(|consumer| {
-                consumer
-                    .fetch_watermarks(&cfg.changelog_topic, self.p, Duration::from_secs(5))
-                    .ok()
-            })
-            .map(|(_, h)| h);
-        let Some(high) = high else {
-            tracing::warn!(
-                partition = self.p,
-                "cannot read the changelog's end: no local cache written"
-            );
-            return;
-        };
+        let high = self.changelog_end;
         let mut records = Vec::new();
         self.partition.export(|r| {
             if let Some(v) = r.value {
@@ -654,7 +604,7 @@ impl Worker {
             }
         });
         let stamp = cache::Stamp::of(&self.s, self.p);
-        let epoch = self.epoch.parse().unwrap_or(0);
+        let epoch = self.epoch.parse().unwrap_or(-1);
         match cache::save(dir, &stamp, high, epoch, &records) {
             Ok(()) => {
                 self.s.metrics.cache.with_label_values(&["written"]).inc();
