@@ -632,7 +632,7 @@ impl Worker {
         }
     }
 
-    fn write_cache(&self) {
+    fn write_cache(&mut self) {
         let Some(dir) = &self.s.state_dir else { return };
         let _ = self.s.producer.flush(Duration::from_secs(5));
         let cfg = &self.s.kafka;
