@@ -120,7 +120,8 @@ impl Partition {
         self.labels.len()
     }
 
-    /// (centre, month) cells held.
+    /// (centre, month) cells held. A busy order's stashed events reach the cells when
+    /// it is settled ([`Partition::snapshot`] settles every one).
     pub fn months_held(&self) -> usize {
         self.cells.months.len()
     }
