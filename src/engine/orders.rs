@@ -33,11 +33,8 @@ pub struct Order {
 /// Where a new event goes, or why it does not.
 pub enum Placement {
     Duplicate,
-    /// Byte offset to insert at; `at_end` when it sorts after every event held.
-    At {
-        offset: usize,
-        at_end: bool,
-    },
+    /// Byte offset to insert at.
+    At(usize),
 }
 
 impl Order {
@@ -102,16 +99,7 @@ impl Order {
                 pos = Some(offset);
             }
         }
-        match pos {
-            Some(offset) => Placement::At {
-                offset,
-                at_end: false,
-            },
-            None => Placement::At {
-                offset: self.data.len(),
-                at_end: true,
-            },
-        }
+        Placement::At(pos.unwrap_or(self.data.len()))
     }
 
     /// Inserts a packed event at `offset` (from [`Order::place`]). `exact` keeps the
@@ -144,6 +132,34 @@ impl Order {
             self.data.splice(offset..offset, buf);
         }
         self.events += 1;
+    }
+
+    /// Merges events sorted in the contract's order (none already held) into the
+    /// order's, in one pass: a busy order's late arrivals, however many, cost one copy
+    /// of the buffer (held events are copied as byte runs, not re-encoded).
+    pub fn merge(&mut self, sorted: &[Packed<'_, LabelId>]) {
+        let (id, base, start) = self.header();
+        let order_id = id.as_bytes();
+        let mut data = Vec::with_capacity(self.data.len() + sorted.len() * 16);
+        let mut run = 0;
+        let mut new = sorted.iter().peekable();
+        let mut held = self.events();
+        loop {
+            let offset = held.offset;
+            let Some(h) = held.next() else { break };
+            while let Some(n) = new.next_if(|n| cmp_events(n, &h, order_id).is_lt()) {
+                data.extend_from_slice(&self.data[run..offset]);
+                run = offset;
+                packed::put::<Ids>(&mut data, base, n.at, n.id, &n.kind);
+            }
+        }
+        debug_assert!(run == 0 || run >= start);
+        data.extend_from_slice(&self.data[run..]);
+        for n in new {
+            packed::put::<Ids>(&mut data, base, n.at, n.id, &n.kind);
+        }
+        self.data = data;
+        self.events += sorted.len() as u32;
     }
 
     /// The last event's byte offset (for a busy order's append check).

@@ -31,6 +31,7 @@
 //!   first, named in the 主要热点 section).
 
 use super::profile::{unit, PurposeSpec, Spec, UnitSpec, CATEGORIES, CONSULT_CATEGORY};
+use crate::event::{Channel, Purpose};
 
 const UNITS: &[UnitSpec] = &[
     unit("市住房和城乡建设局", 236),
@@ -76,32 +77,32 @@ const UNITS: &[UnitSpec] = &[
 
 const PURPOSES: &[PurposeSpec] = &[
     PurposeSpec {
-        name: "consultation",
+        purpose: Purpose::Consultation,
         weight: 66.19,
         direct: 0.90,
     },
     PurposeSpec {
-        name: "help",
+        purpose: Purpose::Help,
         weight: 19.8,
         direct: 0.45,
     },
     PurposeSpec {
-        name: "complaint",
+        purpose: Purpose::Complaint,
         weight: 12.55,
         direct: 0.25,
     },
     PurposeSpec {
-        name: "suggestion",
+        purpose: Purpose::Suggestion,
         weight: 0.49,
         direct: 0.6,
     },
     PurposeSpec {
-        name: "praise",
+        purpose: Purpose::Praise,
         weight: 0.30,
         direct: 1.0,
     },
     PurposeSpec {
-        name: "other",
+        purpose: Purpose::Other,
         weight: 0.66,
         direct: 0.9,
     },
@@ -109,13 +110,13 @@ const PURPOSES: &[PurposeSpec] = &[
 
 pub(crate) static SPEC: Spec = Spec {
     channels: &[
-        ("phone", 96.3),
-        ("gov_website", 0.6),
-        ("provincial", 0.5),
-        ("wechat", 0.4),
-        ("app", 0.8),
-        ("web", 1.0),
-        ("sms", 0.4),
+        (Channel::Phone, 96.3),
+        (Channel::GovWebsite, 0.6),
+        (Channel::Provincial, 0.5),
+        (Channel::Wechat, 0.4),
+        (Channel::App, 0.8),
+        (Channel::Web, 1.0),
+        (Channel::Sms, 0.4),
     ],
     invalid: 255.0 / 4103.0,
     purposes: PURPOSES,

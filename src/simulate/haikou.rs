@@ -25,6 +25,7 @@
 //!   社会治安与综合治理 2%, 薪资拖欠 2% (the problems the bulletin analyses; shares ours).
 
 use super::profile::{unit, PurposeSpec, Spec, UnitSpec, CATEGORIES, CONSULT_CATEGORY};
+use crate::event::{Channel, Purpose};
 
 const UNITS: &[UnitSpec] = &[
     unit("市公安局", 14000).unhappy(0.08),
@@ -82,32 +83,32 @@ const UNITS: &[UnitSpec] = &[
 
 const PURPOSES: &[PurposeSpec] = &[
     PurposeSpec {
-        name: "consultation",
+        purpose: Purpose::Consultation,
         weight: 60.6,
         direct: 0.815,
     },
     PurposeSpec {
-        name: "help",
+        purpose: Purpose::Help,
         weight: 15.0,
         direct: 0.35,
     },
     PurposeSpec {
-        name: "complaint",
+        purpose: Purpose::Complaint,
         weight: 21.3,
         direct: 0.05,
     },
     PurposeSpec {
-        name: "suggestion",
+        purpose: Purpose::Suggestion,
         weight: 1.5,
         direct: 0.5,
     },
     PurposeSpec {
-        name: "praise",
+        purpose: Purpose::Praise,
         weight: 0.4,
         direct: 1.0,
     },
     PurposeSpec {
-        name: "other",
+        purpose: Purpose::Other,
         weight: 1.2,
         direct: 0.9,
     },
@@ -115,13 +116,13 @@ const PURPOSES: &[PurposeSpec] = &[
 
 pub(crate) static SPEC: Spec = Spec {
     channels: &[
-        ("phone", 88.0),
-        ("gov_website", 0.4),
-        ("provincial", 1.1),
-        ("wechat", 4.5),
-        ("app", 3.0),
-        ("web", 2.5),
-        ("sms", 0.5),
+        (Channel::Phone, 88.0),
+        (Channel::GovWebsite, 0.4),
+        (Channel::Provincial, 1.1),
+        (Channel::Wechat, 4.5),
+        (Channel::App, 3.0),
+        (Channel::Web, 2.5),
+        (Channel::Sms, 0.5),
     ],
     invalid: 0.02,
     purposes: PURPOSES,

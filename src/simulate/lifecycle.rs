@@ -11,8 +11,10 @@
 //! after the deadline; returns within 2 days, re-dispatch 10 min–4 h later; callbacks 1–3
 //! days after completion. Replies, returns and callbacks fall in office hours. Of
 //! contacted callbacks 95% carry `resolved` (true for 95% of satisfied, 75% of basically
-//! satisfied, 60% of unsatisfied ones); 20% are planned with an explicit `contacted: true`,
-//! which the contract's encoder leaves out (true is the default).
+//! satisfied, 60% of unsatisfied ones).
+//!
+//! What is planned is the contract's own [`EventKind`], its label values the static
+//! words of the profile tables.
 
 use std::ops::RangeInclusive;
 
@@ -20,13 +22,33 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::{due_after, office, DAY, HOUR, MIN, SEC};
-use super::kind::{received, Kind};
 use super::profile::{Pick, Spec, UnitSpec, REASONS};
+use crate::event::{Channel, CompletionResult, Disposition, EventKind, Purpose, Satisfaction};
 
-#[derive(Debug, Clone, Copy)]
+/// A planned event: the contract's event kind, with the profile tables' words as its
+/// label values.
+#[derive(Debug, Clone)]
 pub(crate) struct Planned {
     pub at: i64,
-    pub kind: Kind,
+    pub kind: EventKind<&'static str>,
+}
+
+fn received(
+    channel: Channel,
+    purpose: Purpose,
+    disposition: Disposition,
+    category: Option<&'static str>,
+    topic: Option<&'static str>,
+    unit: Option<&'static str>,
+) -> EventKind<&'static str> {
+    EventKind::Received {
+        channel,
+        purpose,
+        disposition,
+        category,
+        topic,
+        unit,
+    }
 }
 
 /// Draws order lives. Owns the random stream for order content, so that delivery
@@ -74,14 +96,22 @@ impl Planner {
     fn record(&mut self, r: i64) {
         let s = self.spec;
         let channel = s.channels[self.channels.sample(&mut self.rng)].0;
-        let transfer = matches!(channel, "gov_website" | "provincial");
+        let transfer = matches!(channel, Channel::GovWebsite | Channel::Provincial);
         if !transfer && self.rng.random_bool(s.invalid) {
-            self.push(r, received(channel, "other", "invalid", None, None, None));
+            let invalid = received(
+                channel,
+                Purpose::Other,
+                Disposition::Invalid,
+                None,
+                None,
+                None,
+            );
+            self.push(r, invalid);
             return;
         }
         let purpose = &s.purposes[self.purposes.sample(&mut self.rng)];
         let u = self.units.sample(&mut self.rng);
-        let consultation = purpose.name == "consultation";
+        let consultation = purpose.purpose == Purpose::Consultation;
         let p_direct = match s.units[u].direct {
             Some(p) if consultation => p,
             _ => purpose.direct,
@@ -96,10 +126,14 @@ impl Planner {
         let category = (category != "其他" || self.rng.random_bool(0.5)).then_some(category);
         let topic = s.topics.get(self.topics.sample(&mut self.rng)).map(|t| t.0);
         let unit = consultation.then(|| self.spell(u));
-        let disposition = if direct { "direct_answer" } else { "dispatch" };
+        let disposition = if direct {
+            Disposition::DirectAnswer
+        } else {
+            Disposition::Dispatch
+        };
         self.push(
             r,
-            received(channel, purpose.name, disposition, category, topic, unit),
+            received(channel, purpose.purpose, disposition, category, topic, unit),
         );
         if !direct {
             self.work_order(r, u);
@@ -149,13 +183,13 @@ impl Planner {
         };
         if self.rng.random_bool(s.callback) {
             let at = self.later(last, DAY, 3 * DAY);
-            if self.callback(Some(rater), at) == Some("unsatisfied")
+            if self.callback(Some(rater), at) == Some(Satisfaction::Unsatisfied)
                 && self.rng.random_bool(s.reopen)
             {
                 let at = self.later(at, 30 * MIN, DAY);
                 let due = self.due(at, 3..=7);
                 let unit = self.spell(rater);
-                self.push(at, Kind::Reopened { unit, due_ms: due });
+                self.push(at, EventKind::Reopened { unit, due_at: due });
                 if let Some(done) = self.handle(rater, at, due, false) {
                     if self.rng.random_bool(s.callback) {
                         let at = self.later(done, DAY, 3 * DAY);
@@ -185,7 +219,7 @@ impl Planner {
             None => None,
         };
         let unit = self.spell(u);
-        self.push(at, Kind::Returned { unit, reason });
+        self.push(at, EventKind::Returned { unit, reason });
         at
     }
 
@@ -213,9 +247,9 @@ impl Planner {
             let new_due = self.due(at, 3..=7);
             self.push(
                 at,
-                Kind::Extended {
+                EventKind::Extended {
                     unit,
-                    due_ms: new_due,
+                    due_at: new_due,
                 },
             );
             let done = self.later(at, HOUR, 3 * DAY);
@@ -226,7 +260,7 @@ impl Planner {
             let at = self.within(start, due, 0.3, 0.9);
             let unit = self.spell(u);
             due = self.due(due, 3..=7);
-            self.push(at, Kind::Extended { unit, due_ms: due });
+            self.push(at, EventKind::Extended { unit, due_at: due });
             start = at;
         }
         let done = if self.rng.random_bool(s.units[u].late.unwrap_or(s.late)) {
@@ -252,23 +286,23 @@ impl Planner {
         let unit = self.spell(u);
         let result = if self.rng.random_bool(0.97) {
             Some(if self.rng.random_bool(self.spec.resolved_result) {
-                "resolved"
+                CompletionResult::Resolved
             } else {
-                "explained"
+                CompletionResult::Explained
             })
         } else {
             None
         };
-        self.push(at, Kind::Completed { unit, result });
+        self.push(at, EventKind::Completed { unit, result });
     }
 
     /// A callback rating `rated` (a work order's last completing unit) or a direct
     /// answer (`None`); returns the satisfaction if the citizen was reached.
-    fn callback(&mut self, rated: Option<usize>, at: i64) -> Option<&'static str> {
+    fn callback(&mut self, rated: Option<usize>, at: i64) -> Option<Satisfaction> {
         let s = self.spec;
         if self.rng.random_bool(s.unreached) {
-            let kind = Kind::Callback {
-                contacted: Some(false),
+            let kind = EventKind::Callback {
+                contacted: false,
                 satisfaction: None,
                 resolved: None,
                 unit: None,
@@ -280,21 +314,23 @@ impl Planner {
         let r: f64 = self.rng.random();
         let (satisfaction, p_resolved) = if r < unhappy {
             // Haikou: 39.43% of unsatisfied callbacks say the problem is unsolved.
-            ("unsatisfied", 0.6)
+            (Satisfaction::Unsatisfied, 0.6)
         } else if r < unhappy + s.basic {
-            ("basically_satisfied", 0.75)
+            (Satisfaction::BasicallySatisfied, 0.75)
         } else {
-            ("satisfied", 0.95)
+            (Satisfaction::Satisfied, 0.95)
         };
         let resolved = self.rng.random_bool(p_resolved);
         let resolved = self.rng.random_bool(0.95).then_some(resolved);
-        let contacted = self.rng.random_bool(0.2).then_some(true);
+        // Once a 20% share planned with an explicit `contacted: true`, which writes the
+        // same line as the default; still drawn, so that every stream stays the same.
+        let _explicit_contacted = self.rng.random_bool(0.2);
         let unit = match rated {
             Some(u) if self.rng.random_bool(s.name_unit) => Some(self.spell(u)),
             _ => None,
         };
-        let kind = Kind::Callback {
-            contacted,
+        let kind = EventKind::Callback {
+            contacted: true,
             satisfaction: Some(satisfaction),
             resolved,
             unit,
@@ -305,10 +341,10 @@ impl Planner {
 
     fn dispatch(&mut self, u: usize, at: i64, due: i64) {
         let unit = self.spell(u);
-        self.push(at, Kind::Dispatched { unit, due_ms: due });
+        self.push(at, EventKind::Dispatched { unit, due_at: due });
     }
 
-    fn push(&mut self, at: i64, kind: Kind) {
+    fn push(&mut self, at: i64, kind: EventKind<&'static str>) {
         self.out.push(Planned { at, kind });
     }
 

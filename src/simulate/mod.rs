@@ -26,7 +26,6 @@
 mod clock;
 mod golmud;
 mod haikou;
-mod kind;
 mod lifecycle;
 mod pace;
 mod profile;

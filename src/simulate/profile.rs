@@ -7,6 +7,7 @@ use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
 use super::Profile;
+use crate::event::{Channel, Purpose};
 
 /// A handling unit (承办单位) and how it behaves when it differs from the profile's norm.
 #[derive(Debug)]
@@ -65,7 +66,7 @@ impl UnitSpec {
 /// purpose that did not arrive as a transfer is answered at the desk.
 #[derive(Debug)]
 pub(crate) struct PurposeSpec {
-    pub name: &'static str,
+    pub purpose: Purpose,
     pub weight: f64,
     pub direct: f64,
 }
@@ -75,7 +76,7 @@ pub(crate) struct PurposeSpec {
 #[derive(Debug)]
 pub(crate) struct Spec {
     /// Channel weights. `gov_website` and `provincial` are transfers: always dispatched.
-    pub channels: &'static [(&'static str, f64)],
+    pub channels: &'static [(Channel, f64)],
     /// P(invalid) for a record that is not a transfer.
     pub invalid: f64,
     pub purposes: &'static [PurposeSpec],
@@ -174,5 +175,25 @@ impl Pick {
         let x = rng.random::<f64>() * total;
         let i = self.cumulative.partition_point(|&c| c <= x);
         i.min(self.cumulative.len().saturating_sub(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_profile_weighs_each_purpose_once_and_no_channel_twice() {
+        for profile in [Profile::Golmud, Profile::Haikou] {
+            let s = spec(profile);
+            let mut purposes: Vec<Purpose> = s.purposes.iter().map(|p| p.purpose).collect();
+            purposes.sort();
+            assert_eq!(purposes, Purpose::ALL, "{profile}");
+            let mut channels: Vec<Channel> = s.channels.iter().map(|c| c.0).collect();
+            channels.sort();
+            channels.dedup();
+            assert_eq!(channels.len(), s.channels.len(), "{profile}");
+            assert!(s.channels.iter().all(|c| c.1 > 0.0), "{profile}");
+        }
     }
 }

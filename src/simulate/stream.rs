@@ -16,7 +16,6 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::clock::{local_date, Arrivals, DAY, SEC};
-use super::kind::Kind;
 use super::lifecycle::Planner;
 use super::profile::spec;
 use super::{SimConfig, SimConfigError, SimEvent};
@@ -47,7 +46,7 @@ struct Event {
     order: Arc<str>,
     /// 1-based position in the order's life; with the order id it makes the event_id.
     n: u32,
-    kind: Kind,
+    kind: crate::event::EventKind<&'static str>,
 }
 
 #[derive(Debug)]
@@ -220,72 +219,17 @@ impl OrderIds {
     }
 }
 
-/// The contract's own encoder writes the line, so the simulator cannot drift from it.
-/// Its vocabularies are static tables of the contract's words, checked by its tests.
+/// The contract's own event and encoder write the line, so the simulator cannot drift
+/// from it: what it plans is already a contract event, its vocabularies typed.
 fn render(e: &Event, center: Option<&str>, offset_ms: i64) -> String {
-    use crate::event::{
-        self as contract, Channel, CompletionResult, Disposition, EventKind, Purpose, Satisfaction,
-        TimeZone,
-    };
-    fn word<T>(parse: fn(&str) -> Option<T>, w: &'static str) -> T {
-        parse(w)
-            .unwrap_or_else(|| panic!("the simulator's table holds {w:?}, not a contract value"))
-    }
-    let own = |s: &str| s.to_owned();
-    let kind = match e.kind {
-        Kind::Received {
-            channel,
-            purpose,
-            disposition,
-            category,
-            topic,
-            unit,
-        } => EventKind::Received {
-            channel: word(Channel::parse, channel),
-            purpose: word(Purpose::parse, purpose),
-            disposition: word(Disposition::parse, disposition),
-            category: category.map(own),
-            topic: topic.map(own),
-            unit: unit.map(own),
-        },
-        Kind::Dispatched { unit, due_ms } => EventKind::Dispatched {
-            unit: own(unit),
-            due_at: due_ms,
-        },
-        Kind::Returned { unit, reason } => EventKind::Returned {
-            unit: own(unit),
-            reason: reason.map(own),
-        },
-        Kind::Extended { unit, due_ms } => EventKind::Extended {
-            unit: own(unit),
-            due_at: due_ms,
-        },
-        Kind::Completed { unit, result } => EventKind::Completed {
-            unit: own(unit),
-            result: result.map(|r| word(CompletionResult::parse, r)),
-        },
-        Kind::Callback {
-            contacted,
-            satisfaction,
-            resolved,
-            unit,
-        } => EventKind::Callback {
-            contacted: contacted.unwrap_or(true),
-            satisfaction: satisfaction.map(|x| word(Satisfaction::parse, x)),
-            resolved,
-            unit: unit.map(own),
-        },
-        Kind::Reopened { unit, due_ms } => EventKind::Reopened {
-            unit: own(unit),
-            due_at: due_ms,
-        },
-    };
+    use crate::event::{self as contract, TimeZone};
+    let event_id = format!("{}-{}", e.order, e.n);
     let ev = contract::Event {
-        event_id: format!("{}-{}", e.order, e.n),
-        order_id: e.order.to_string(),
+        event_id: event_id.as_str(),
+        order_id: &e.order,
         at: e.at,
-        center: center.map(own),
-        kind,
+        center,
+        kind: e.kind.clone(),
     };
     // Validated in SimConfig (whole minutes, under a day).
     let tz = TimeZone::from_offset_secs((offset_ms / SEC) as i32).unwrap_or_default();

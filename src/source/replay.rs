@@ -171,13 +171,29 @@ pub fn replay(
     })
 }
 
-/// Reads the files into blocks cut at line ends, round-robin to the workers.
+/// Reads the files into blocks cut at line ends, round-robin to the workers, then
+/// tells every worker how many blocks there were — also when reading failed: the
+/// workers finish the blocks they have and stop, and the error is the replay's
+/// result (a worker left waiting would hang the replay for good).
 fn read(
     files: &[PathBuf],
     txs: &[Sender<Msg>],
     credits: &Receiver<()>,
 ) -> Result<u64, ReplayError> {
     let mut seq = 0u64;
+    let result = read_blocks(files, txs, credits, &mut seq);
+    for tx in txs {
+        let _ = tx.send(Msg::Done(seq));
+    }
+    result
+}
+
+fn read_blocks(
+    files: &[PathBuf],
+    txs: &[Sender<Msg>],
+    credits: &Receiver<()>,
+    seq: &mut u64,
+) -> Result<u64, ReplayError> {
     let mut outstanding = 0usize;
     let mut lines = 0u64;
     for path in files {
@@ -225,26 +241,23 @@ fn read(
             }
             outstanding += 1;
             let block = Block {
-                seq,
+                seq: *seq,
                 source: source.clone(),
                 first_line: line_no,
                 data,
             };
             line_no += newlines;
-            if txs[(seq % txs.len() as u64) as usize]
+            if txs[(*seq % txs.len() as u64) as usize]
                 .send(Msg::Block(block))
                 .is_err()
             {
                 return Err(ReplayError::Thread("worker"));
             }
-            seq += 1;
+            *seq += 1;
             if eof {
                 break;
             }
         }
-    }
-    for tx in txs {
-        let _ = tx.send(Msg::Done(seq));
     }
     Ok(lines)
 }

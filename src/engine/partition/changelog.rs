@@ -5,8 +5,8 @@
 //! per month. Only what changed since the last drain is written, so a commit costs what
 //! changed, not the size of the state.
 
-use super::{Big, Partition, BIG};
-use crate::engine::derive::{Derived, Fold};
+use super::{Partition, BIG};
+use crate::engine::derive::Derived;
 use crate::engine::orders::Order;
 use crate::event::packed::{self, Text};
 use crate::event::{EventKind, Millis, Month};
@@ -50,6 +50,8 @@ impl Partition {
     /// (an order is never written and deleted in one drain: evicted orders leave a
     /// tombstone, so they cannot come back before the next).
     pub fn drain_changes(&mut self, mut out: impl FnMut(ChangeRecord)) {
+        // Busy orders' stashed events go into their buffers first.
+        self.settle_all();
         for key in self.removed.drain(..) {
             out(ChangeRecord { key, value: None });
         }
@@ -115,7 +117,8 @@ impl Partition {
     }
 
     /// Every record of the state (the local cache's content).
-    pub fn export(&self, mut out: impl FnMut(ChangeRecord)) {
+    pub fn export(&mut self, mut out: impl FnMut(ChangeRecord)) {
+        self.settle_all();
         for (_, order) in self.orders.iter() {
             out(ChangeRecord {
                 key: self.changelog_key(order),
@@ -207,6 +210,7 @@ impl Partition {
             .and_then(|c| self.orders.find(c, order_id))
         {
             // Restored twice: the later record replaces the order.
+            self.settle(slot);
             let applied = self.applied(slot, self.as_of);
             self.commit(slot, &applied, Derived::default());
             self.big.remove(&slot);
@@ -237,30 +241,6 @@ impl Partition {
             self.evict(slot);
         }
         Ok(())
-    }
-
-    /// Gives a busy order its incremental state (replaced by `commit` right after).
-    pub(super) fn adopt_big(&mut self, slot: u32) {
-        let tz = self.shared.config.tz;
-        let Some(order) = self.orders.get(slot) else {
-            return;
-        };
-        let mut fold = Fold::default();
-        let mut ids = std::collections::HashSet::default();
-        for ev in order.events() {
-            fold.step(&ev, tz);
-            ids.insert(super::id_hash(&ev.id, order.order_id()));
-        }
-        let last = order.last_offset().unwrap_or(0);
-        self.big.insert(
-            slot,
-            Big {
-                fold,
-                applied: Derived::default(),
-                ids,
-                last,
-            },
-        );
     }
 }
 

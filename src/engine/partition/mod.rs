@@ -2,23 +2,25 @@
 //! one replay shard), their timers and tombstones, and the counters they feed.
 //!
 //! - `mod.rs` — applying events, time passing, retention.
+//! - `busy` — orders with many events: stashed, settled in bulk.
 //! - `publish` — the snapshot the read side sees.
 //! - `changelog` — what changed since the last commit, and restoring from it.
 
+mod busy;
 mod changelog;
 mod publish;
 
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::hash::{BuildHasher, Hash, Hasher};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
 
+use busy::{Big, BIG};
 pub use changelog::{ChangeRecord, RestoreError, TOMBSTONE_PREFIX};
 
 use super::cells::Cells;
-use super::derive::{Ctx, Derived, Fold};
+use super::derive::{Ctx, Derived};
 use super::labels::{Interner, LabelId};
 use super::orders::{Order, Orders, Placement, NO_TIMER};
 use super::snapshot::MonthView;
@@ -27,28 +29,9 @@ use super::{LocalStats, Outcome, Shared};
 use crate::event::packed::{EventId, Packed};
 use crate::event::{month_of, Event, EventKind, Field, Millis, Month};
 
-/// Orders with at least this many events keep their fold and an id set, so that a busy
-/// order costs O(1) per appended event instead of a re-fold.
-const BIG: u32 = 32;
-
-/// A busy order's incremental state.
-struct Big {
-    fold: Fold,
-    /// The contribution currently applied.
-    applied: Derived,
-    /// Hashes of its event ids (a hit is confirmed by a scan).
-    ids: HashSet<u64, FxBuildHasher>,
-    /// Byte offset of its last event.
-    last: usize,
-}
-
-fn id_hash(id: &EventId<'_>, order_id: &str) -> u64 {
-    let mut h = FxBuildHasher.build_hasher();
-    if id.prefixed {
-        order_id.as_bytes().hash(&mut h);
-    }
-    id.rest.hash(&mut h);
-    h.finish()
+/// An event's centre (`default` when it names none).
+fn center_of<'a, S: AsRef<str>>(default: &'a str, ev: &'a Event<S>) -> &'a str {
+    ev.center.as_ref().map_or(default, |c| c.as_ref())
 }
 
 /// The writer of one slice of state. Not `Sync`: one thread owns it.
@@ -60,6 +43,8 @@ pub struct Partition {
     default_category: LabelId,
     orders: Orders,
     big: HashMap<u32, Big, FxBuildHasher>,
+    /// Busy orders with stashed events, to settle before the counters are read.
+    stale: Vec<u32>,
     timers: BinaryHeap<Reverse<(Millis, u32)>>,
     cells: Cells,
     tombstones: Tombstones,
@@ -92,6 +77,7 @@ impl Partition {
             default_category,
             orders: Orders::default(),
             big: HashMap::default(),
+            stale: Vec::new(),
             timers: BinaryHeap::new(),
             cells: Cells::default(),
             tombstones: Tombstones::default(),
@@ -134,7 +120,8 @@ impl Partition {
         self.labels.len()
     }
 
-    /// (centre, month) cells held.
+    /// (centre, month) cells held. A busy order's stashed events reach the cells when
+    /// it is settled ([`Partition::snapshot`] settles every one).
     pub fn months_held(&self) -> usize {
         self.cells.months.len()
     }
@@ -164,6 +151,7 @@ impl Partition {
         if self.cutoff.is_none_or(|c| c < cutoff) {
             self.cutoff = Some(cutoff);
             // Every applied contribution is the one at self.as_of: evict with that.
+            self.settle_all();
             self.evict_before(cutoff);
             self.tombstones.expire_before(cutoff.pred(grace));
         }
@@ -179,6 +167,8 @@ impl Partition {
                 if let Some(o) = self.orders.get_mut(slot) {
                     o.timer = NO_TIMER;
                 }
+                // A busy order with stashed events: settling derives it at `as_of`.
+                self.settle(slot);
                 let applied = self.applied(slot, before);
                 let now = self.derive(slot, as_of);
                 self.commit(slot, &applied, now);
@@ -198,28 +188,28 @@ impl Partition {
     }
 
     fn apply_event<S: AsRef<str>>(&mut self, ev: &Event<S>) -> Outcome {
-        let center = ev
-            .center
-            .as_ref()
-            .map_or(self.shared.config.default_center.as_str(), |c| c.as_ref());
         let order_id = ev.order_id.as_ref();
         let id = EventId::of(ev.event_id.as_ref(), order_id);
         let slot = self
             .labels
-            .get(center)
+            .get(center_of(&self.shared.config.default_center, ev))
             .and_then(|c| self.orders.find(c, order_id));
+        if let Some(outcome) = slot.and_then(|slot| self.apply_busy(slot, ev, id)) {
+            return outcome;
+        }
+        let center = center_of(&self.shared.config.default_center, ev);
         let probe = Packed {
             at: ev.at,
             id,
             kind: ev.kind.as_ref().map(|_| 0),
         };
-        let (slot, offset, at_end, before) = match slot {
+        let (slot, offset, before) = match slot {
             Some(slot) => {
-                let Some((offset, at_end)) = self.place(slot, &probe) else {
+                let Some(offset) = self.place(slot, &probe) else {
                     return Outcome::Duplicate;
                 };
                 let before = self.applied(slot, self.as_of);
-                (slot, offset, at_end, before)
+                (slot, offset, before)
             }
             None => {
                 let h = tombstones::key(center, order_id);
@@ -235,11 +225,11 @@ impl Partition {
                 let c = self.labels.intern(center);
                 let order = Order::new(c, order_id, ev.at);
                 let offset = order.events().offset;
-                (self.orders.insert(order), offset, true, Derived::default())
+                (self.orders.insert(order), offset, Derived::default())
             }
         };
         let kind = self.intern_kind(&ev.kind);
-        self.insert(slot, offset, at_end, ev.at, id, &kind);
+        self.insert(slot, offset, ev.at, id, &kind);
         self.max_at = self.max_at.max(Some(ev.at));
         let after = self.derive(slot, self.as_of);
         if let (Some(m), Some(c)) = (after.contribution.month, self.cutoff) {
@@ -255,64 +245,34 @@ impl Partition {
         Outcome::Applied
     }
 
-    /// Where a new event goes in an order (`None`: a duplicate).
-    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<(usize, bool)> {
+    /// Where a new event goes in a small order (`None`: a duplicate).
+    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<usize> {
         let order = self.orders.get(slot)?;
-        if let Some(big) = self.big.get(&slot) {
-            let order_id = order.order_id();
-            if !big.ids.contains(&id_hash(&probe.id, order_id)) {
-                let last = order.event_at(big.last)?;
-                let id = order_id.as_bytes();
-                if crate::event::packed::cmp_events(&last, probe, id).is_lt() {
-                    return Some((order.byte_len(), true));
-                }
-            }
-        }
         match order.place(probe) {
             Placement::Duplicate => None,
-            Placement::At { offset, at_end } => Some((offset, at_end)),
+            Placement::At(offset) => Some(offset),
         }
     }
 
+    /// Inserts an event into a small order (which may make it busy).
     fn insert(
         &mut self,
         slot: u32,
         offset: usize,
-        at_end: bool,
         at: Millis,
         id: EventId<'_>,
         kind: &EventKind<LabelId>,
     ) {
-        let tz = self.shared.config.tz;
         let Some(order) = self.orders.get_mut(slot) else {
             return;
         };
-        let big = self.big.get_mut(&slot);
-        order.insert(offset, at, id, kind, big.is_none());
+        order.insert(offset, at, id, kind, true);
         if self.track_changes && !order.dirty {
             order.dirty = true;
             self.changed.push(slot);
         }
-        let order = &*order;
-        match big {
-            Some(big) => {
-                big.ids.insert(id_hash(&id, order.order_id()));
-                if at_end {
-                    big.last = offset;
-                    if let Some(ev) = order.event_at(offset) {
-                        big.fold.step(&ev, tz);
-                    }
-                } else {
-                    let mut fold = Fold::default();
-                    for ev in order.events() {
-                        fold.step(&ev, tz);
-                    }
-                    big.fold = fold;
-                    big.last = order.last_offset().unwrap_or(0);
-                }
-            }
-            None if order.events >= BIG => self.adopt_big(slot),
-            None => {}
+        if order.events >= BIG {
+            self.adopt_big(slot);
         }
     }
 
@@ -372,6 +332,8 @@ impl Partition {
 
     /// Removes an order and its contribution, leaving a tombstone.
     fn evict(&mut self, slot: u32) {
+        // Stashed events hold labels, and may move the order's month.
+        self.settle(slot);
         let applied = self.applied(slot, self.as_of);
         self.commit(slot, &applied, Derived::default());
         self.big.remove(&slot);
@@ -434,5 +396,6 @@ impl Partition {
             + self.orders.table_bytes()
             + self.timers.capacity() * std::mem::size_of::<Reverse<(Millis, u32)>>()
             + self.tombstones.heap_bytes()
+            + self.big.values().map(Big::heap_bytes).sum::<usize>()
     }
 }

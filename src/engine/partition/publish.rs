@@ -15,6 +15,7 @@ use crate::engine::snapshot::{
 impl Partition {
     /// What the read side sees now. Also hands the pipeline counters over.
     pub fn snapshot(&mut self) -> PartitionSnapshot {
+        self.settle_all();
         self.stats.flush_into(&self.shared.stats);
         let mut months = BTreeMap::new();
         let mut published = std::mem::take(&mut self.published);

@@ -594,7 +594,7 @@ impl Worker {
 
     /// Writes the local cache: the state, which is exactly the changelog up to
     /// `changelog_end` (everything this owner wrote is confirmed when this runs).
-    fn write_cache(&self) {
+    fn write_cache(&mut self) {
         let Some(dir) = &self.s.state_dir else { return };
         let high = self.changelog_end;
         let mut records = Vec::new();
