@@ -154,7 +154,13 @@ pub async fn run(
             health.clone(),
             config.as_of,
         )
-        .with_auth(BasicAuth::new(&config.web.users)),
+        .with_auth(BasicAuth::new(&config.web.users))
+        .with_completeness(match &config.source {
+            SourceConfig::Kafka(k) if k.views_topic.is_some() => {
+                Some(crate::source::kafka::VIEWS_MAX_AGE_MS)
+            }
+            _ => None,
+        }),
     );
     let addr = listener
         .local_addr()

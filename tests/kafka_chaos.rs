@@ -82,7 +82,10 @@ fn three_instances_killed_at_random_with_wiped_state_lose_nothing_and_count_noth
     }
     assert!(wiped >= 1);
     assert!(producer.wait().unwrap().success(), "the producer finished");
-    eprintln!("producer done at {:.1}s ({n} events)", started.elapsed().as_secs_f64());
+    eprintln!(
+        "producer done at {:.1}s ({n} events)",
+        started.elapsed().as_secs_f64()
+    );
     let want = figures(&replay_metrics(&[&file]), true);
     let owned = |s: &Service| s.metric("hotline_kafka_partitions_owned");
     eventually(
@@ -97,11 +100,15 @@ fn three_instances_killed_at_random_with_wiped_state_lose_nothing_and_count_noth
             }
         },
     );
-    eventually("the three summed vs replay", Duration::from_secs(180), || {
-        let got = sum(&instances
-            .iter()
-            .map(|s| figures(&samples(&s.metrics()), true))
-            .collect::<Vec<_>>());
-        diff(&got, &want, 10)
-    });
+    eventually(
+        "the three summed vs replay",
+        Duration::from_secs(180),
+        || {
+            let got = sum(&instances
+                .iter()
+                .map(|s| figures(&samples(&s.metrics()), true))
+                .collect::<Vec<_>>());
+            diff(&got, &want, 10)
+        },
+    );
 }

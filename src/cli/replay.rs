@@ -133,6 +133,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
             stats.as_of,
             &assessment,
             kind,
+            None,
         )?;
         // Opened only now: a report that cannot be made leaves no empty file behind.
         let mut out = output(args.out.as_deref())?;

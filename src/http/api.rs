@@ -61,12 +61,31 @@ fn no_data(month: Month) -> Response {
     )
 }
 
+/// A JSON answer with its `completeness`: which partitions' figures are missing or
+/// stale (with their age) when several instances share the work; null when one process
+/// sees everything by construction.
+fn answer(st: &HttpState, body: impl serde::Serialize) -> Response {
+    let mut v = serde_json::to_value(body).unwrap_or_default();
+    let completeness = st.completeness().map_or(serde_json::Value::Null, |c| {
+        serde_json::json!({
+            "complete": c.is_complete(),
+            "partitions": c.partitions,
+            "missing": c.missing,
+            "stale": c.stale.iter().map(|(p, age)| serde_json::json!({ "partition": p, "age_seconds": age })).collect::<Vec<_>>(),
+        })
+    });
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("completeness".to_owned(), completeness);
+    }
+    Json(v).into_response()
+}
+
 pub(super) fn api_months(st: &HttpState) -> Response {
     let list: Vec<_> = months(&st.group(None, None))
         .into_iter()
         .map(|(center, month)| serde_json::json!({ "center": center, "month": month.to_string() }))
         .collect();
-    Json(serde_json::json!({ "months": list })).into_response()
+    answer(st, serde_json::json!({ "months": list }))
 }
 
 /// The figures of `{month}` (and `?center=`): 400 malformed, 404 no data.
@@ -85,14 +104,17 @@ fn figures_of(
 
 pub(super) fn api_units(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
     match figures_of(st, month, q.center.as_deref()) {
-        Ok((m, _, f)) => Json(serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units })).into_response(),
+        Ok((m, _, f)) => answer(
+            st,
+            serde_json::json!({ "month": m.to_string(), "center": f.summary.center, "units": f.units }),
+        ),
         Err(r) => r,
     }
 }
 
 pub(super) fn api_summary(st: &HttpState, month: &str, q: &CenterQuery) -> Response {
     match figures_of(st, month, q.center.as_deref()) {
-        Ok((_, _, f)) => Json(f.summary).into_response(),
+        Ok((_, _, f)) => answer(st, f.summary),
         Err(r) => r,
     }
 }
@@ -104,7 +126,10 @@ pub(super) fn api_overdue(st: &HttpState, month: &str, q: &CenterQuery) -> Respo
                 .month(&f.summary.center, m)
                 .map(|s| overdue_list(s, st.shared.config.tz))
                 .unwrap_or_default();
-            Json(serde_json::json!({ "month": m.to_string(), "orders": orders })).into_response()
+            answer(
+                st,
+                serde_json::json!({ "month": m.to_string(), "orders": orders }),
+            )
         }
         Err(r) => r,
     }
@@ -118,7 +143,7 @@ pub(super) fn api_analysis(st: &HttpState, month: &str, q: &CenterQuery) -> Resp
     };
     let agg = st.group(Some(c), None);
     match report::build(&agg, &st.shared.config, c, m, st.as_of(), &st.assessment) {
-        Some(r) => Json(report::analysis(&r)).into_response(),
+        Some(r) => answer(st, report::analysis(&r)),
         None => no_data(m),
     }
 }
@@ -180,6 +205,7 @@ pub(super) fn report_page(st: &HttpState, q: &ReportQuery) -> Response {
         st.as_of(),
         &st.assessment,
         output,
+        st.incomplete_note().as_deref(),
     ) {
         Ok(body) => ([(header::CONTENT_TYPE, output.content_type())], body).into_response(),
         Err(e) => {

@@ -42,7 +42,7 @@ use crate::config::Assessment;
 use crate::engine::Shared;
 use crate::event::{Millis, Month};
 use crate::source::{wall_clock, AsOf};
-use crate::view::{aggregate, Aggregate, Board, Filter, Scope};
+use crate::view::{aggregate, Aggregate, Board, Completeness, Filter, Scope};
 
 pub use crate::health::Health;
 
@@ -77,6 +77,9 @@ pub struct HttpState {
     pub revision: Revision,
     /// Basic auth of everything but the probes; `None`: open.
     pub auth: Option<Arc<BasicAuth>>,
+    /// With several instances (the views topic): how old another instance's view of a
+    /// partition may be before the figures are said to be incomplete (ms).
+    pub views_max_age_ms: Option<i64>,
     cache: Arc<Cache>,
     heavy: Arc<Semaphore>,
 }
@@ -100,6 +103,7 @@ impl HttpState {
             health,
             as_of,
             auth: None,
+            views_max_age_ms: None,
             cache: Arc::new(Cache::default()),
             heavy: Arc::new(Semaphore::new(HEAVY_CONCURRENCY)),
         }
@@ -109,6 +113,44 @@ impl HttpState {
     pub fn with_revision(mut self, revision: Revision) -> Self {
         self.revision = revision;
         self
+    }
+
+    /// Says when the group's figures are incomplete: views missing, or older than
+    /// `max_age_ms`.
+    pub fn with_completeness(mut self, max_age_ms: Option<i64>) -> Self {
+        self.views_max_age_ms = max_age_ms;
+        self
+    }
+
+    /// How complete the group's figures are, when several instances share the work.
+    pub fn completeness(&self) -> Option<Completeness> {
+        let max_age = self.views_max_age_ms?;
+        Some(self.board.completeness(wall_clock(), max_age))
+    }
+
+    /// The line a report carries while the group's figures are incomplete.
+    pub fn incomplete_note(&self) -> Option<String> {
+        let c = self.completeness().filter(|c| !c.is_complete())?;
+        let list = |ps: &mut dyn Iterator<Item = String>| ps.collect::<Vec<_>>().join("、");
+        let mut parts = Vec::new();
+        if !c.missing.is_empty() {
+            parts.push(format!(
+                "分区 {} 的数据缺失",
+                list(&mut c.missing.iter().map(i32::to_string))
+            ));
+        }
+        if !c.stale.is_empty() {
+            parts.push(format!(
+                "分区 {} 的数据已 {} 秒未更新",
+                list(&mut c.stale.iter().map(|(p, _)| p.to_string())),
+                c.stale
+                    .iter()
+                    .map(|(_, age)| *age as i64)
+                    .max()
+                    .unwrap_or(0)
+            ));
+        }
+        Some(format!("数据尚不完整：{}", parts.join("；")))
     }
 
     /// Requires these users' credentials on everything but `/healthz` and `/readyz`.

@@ -86,6 +86,9 @@ pub struct Report {
     pub previous: Option<CentreFigures>,
     /// The per-order figures of the analysis (数据分析) and the records per day.
     pub analysis: AnalysisFigures,
+    /// When some partitions' figures are missing or stale (several instances): what the
+    /// reader is told next to the as-of time.
+    pub incomplete: Option<String>,
 }
 
 /// Gathers the bulletin of `month`, or `None` if the month holds no data.
@@ -109,6 +112,7 @@ pub fn build(
         tz: config.tz,
         previous,
         analysis: crate::view::analysis(sum, month),
+        incomplete: None,
     })
 }
 
@@ -149,6 +153,7 @@ pub fn produce(
     as_of: Millis,
     assessment: &Assessment,
     output: Output,
+    incomplete: Option<&str>,
 ) -> Result<Vec<u8>, ReportError> {
     let format = match output {
         Output::Markdown => Format::Markdown,
@@ -156,12 +161,17 @@ pub fn produce(
     };
     let text = match period {
         Period::Month(m) => {
-            let r =
+            let mut r =
                 build(agg, config, center, m, as_of, assessment).ok_or(ReportError::NoMonth(m))?;
+            r.incomplete = incomplete.map(str::to_owned);
             render(&r, format)
         }
         Period::Week(w) => {
-            let r = build_week(agg, config, center, w, as_of).ok_or(ReportError::FutureWeek(w))?;
+            let mut r =
+                build_week(agg, config, center, w, as_of).ok_or(ReportError::FutureWeek(w))?;
+            if let Some(note) = incomplete {
+                r.as_of = format!("{}（{note}）", r.as_of);
+            }
             render_week(&r, format)
         }
     };

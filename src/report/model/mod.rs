@@ -202,7 +202,10 @@ impl Bulletin {
                 centre_name(&s.center)
             ),
             month,
-            as_of: text::hour(report.tz.local(s.as_of)),
+            as_of: match &report.incomplete {
+                None => text::hour(report.tz.local(s.as_of)),
+                Some(note) => format!("{}（{note}）", text::hour(report.tz.local(s.as_of))),
+            },
             overview: overview(report),
             records_by_day: report.analysis.records_by_day.clone(),
             valid_records: s.valid_records,

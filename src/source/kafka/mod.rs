@@ -29,6 +29,10 @@ use crate::engine::Shared;
 use crate::health::Health;
 use crate::view::Board;
 
+/// Another instance's view of a partition older than this makes the group's figures
+/// "incomplete" (its owner publishes at least every 2 s).
+pub const VIEWS_MAX_AGE_MS: i64 = 15_000;
+
 #[derive(Debug, Clone)]
 pub struct KafkaConfig {
     pub brokers: String,
