@@ -23,9 +23,13 @@ const KAFKA_SERVE: &[(&str, &str)] = &[
     ("topic", "--topic"),
     ("group", "--group"),
     ("dlq_topic", "--dlq-topic"),
+    ("dlq_max_bytes", "--dlq-max-bytes"),
+    ("changelog_topic", "--changelog-topic"),
+    ("views_topic", "--views-topic"),
+    ("group_instance_id", "--group-instance-id"),
     ("state_dir", "--state-dir"),
-    ("checkpoint_secs", "--checkpoint-secs"),
-    ("checkpoint_events", "--checkpoint-events"),
+    ("commit_interval_secs", "--commit-interval-secs"),
+    ("commit_events", "--commit-events"),
     ("ready_max_lag", "--ready-max-lag"),
     ("kafka_options", "--kafka-option"),
     ("kafka_config", "--kafka-config"),
@@ -109,6 +113,25 @@ mod tests {
         assert!(err.contains("--config"), "{err}");
         let err = check(&["simulate", "--unit-registry", "u.toml"]).unwrap_err();
         assert!(err.contains("--unit-registry"), "{err}");
+    }
+
+    /// The lists name real arguments: a renamed flag would otherwise drop out of the
+    /// check silently.
+    #[test]
+    fn listed_flags_exist() {
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").unwrap();
+        for (id, flag) in SIM.iter().chain(KAFKA_SERVE) {
+            let arg = serve
+                .get_arguments()
+                .find(|a| a.get_id().as_str() == *id)
+                .unwrap_or_else(|| panic!("serve has no argument {id}"));
+            assert_eq!(
+                format!("--{}", arg.get_long().unwrap()),
+                *flag,
+                "argument {id}"
+            );
+        }
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub(super) fn report(units: Vec<UnitFigures>) -> Report {
             ..Default::default()
         }),
         analysis: Default::default(),
+        incomplete: None,
     }
 }
 
