@@ -78,15 +78,16 @@ pub const METRICS: &[&str] = &[
     "hotline_kafka_connected",
     "hotline_dead_letter_messages_total",
     "hotline_checkpoint_last_success_timestamp_seconds",
-    "hotline_checkpoint_duration_seconds",
-    "hotline_checkpoint_failures_total",
+    "hotline_commit_pause_seconds",
+    "hotline_changelog_errors_total",
+    "hotline_kafka_offset_out_of_range_total",
     "hotline_build_info",
 ];
 
 /// Histogram families: their series are `_bucket`, `_sum` and `_count`.
 pub const HISTOGRAMS: &[&str] = &[
     "hotline_unit_handling_duration_seconds",
-    "hotline_checkpoint_duration_seconds",
+    "hotline_commit_pause_seconds",
 ];
 
 /// Whether `name` (a series name as written in PromQL) belongs to the metric contract.

@@ -74,6 +74,8 @@ struct Owned {
     restored: bool,
     committable: Option<i64>,
     committed: Option<i64>,
+    /// The offset after the last message handed to the worker.
+    handed: Option<i64>,
     held: Option<&'static str>,
     pending: Messages,
     /// Committed offset found out of range at assignment: not ready until caught up.
@@ -174,6 +176,7 @@ impl Loop {
                     timeout = Duration::ZERO;
                     match self.owned.get_mut(&m.partition()) {
                         Some(o) => {
+                            o.handed = Some(m.offset() + 1);
                             o.pending
                                 .push(m.offset(), m.key(), m.payload().unwrap_or_default());
                             if o.pending.len() >= HAND_OVER {
@@ -304,6 +307,7 @@ impl Loop {
                         join: Some(join),
                         restored: false,
                         committable: None,
+                        handed: None,
                         committed: None,
                         held: None,
                         pending: Messages::default(),
@@ -446,6 +450,18 @@ impl Loop {
             }
         }
         if tpl.count() == 0 {
+            // Nothing new to commit: if everything handed over is committed, the
+            // state is as durable as it can be now (an idle night is not a stale
+            // commit); a held or lagging partition leaves the time where it was.
+            let up_to_date = self.owned.values().all(|o| {
+                o.held.is_none() && o.handed.is_none_or(|h| o.committed.is_some_and(|c| c >= h))
+            });
+            if up_to_date {
+                self.s
+                    .metrics
+                    .commit_last_success
+                    .set(wall_clock() as f64 / 1000.0);
+            }
             return;
         }
         match self.consumer.commit(&tpl, mode) {
