@@ -1,13 +1,16 @@
 //! Every Grafana panel query and every recording rule returns data from a real
 //! Prometheus scraping the real service.
 //!
-//! The service consumes a fresh topic of a real Kafka-protocol broker (tansu, started
-//! here; or `HOTLINE_TEST_BROKERS=host:port`), filled with a simulated month and a few
-//! malformed messages (so the dead-letter panels have data), and every query must
-//! return data.
+//! Two instances of the service share a consumer group on a fresh topic of a real
+//! Kafka-protocol broker (tansu, started here; or `HOTLINE_TEST_BROKERS=host:port`),
+//! filled with a simulated month and a few malformed messages (so the dead-letter
+//! panels have data); every query must return data, and the recording rules' assessment
+//! and score — recomputed from counts summed over the two instances — must equal what
+//! the service decides on the whole group's counts.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -125,19 +128,6 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         }
     };
     let dir = tempfile::tempdir().expect("temp dir");
-    let port = prom::free_port();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-
-    let mut cmd = hotline_pulse();
-    cmd.arg("serve")
-        .arg("--listen")
-        .arg(addr.to_string())
-        .arg("--state-dir")
-        .arg(dir.path().join("state"))
-        .arg("--config")
-        .arg(prom::deploy_dir().join("config/assessment.toml"))
-        .arg("--unit-registry")
-        .arg(prom::deploy_dir().join("config/units.toml"));
     let unique = format!(
         "{}-{}",
         std::process::id(),
@@ -151,22 +141,53 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
     std::fs::write(&bad, "{not json\n[1]\n").expect("write bad lines");
     common::kafka::produce(&brokers, &topic, 4, &[&bad], &[]);
     let mut producer = produce(&brokers, &topic, &dir.path().join("produce.log"));
-    cmd.args(["--brokers", &brokers, "--topic", &topic])
-        .args(["--group", &format!("deploy-dashboards-{unique}")])
-        .args(["--dlq-topic", &format!("{topic}.dlq")]);
-    let mut service = Proc::spawn(cmd, dir.path().join("serve.log"));
-    wait_healthy(&mut service, addr, Duration::from_secs(60));
-
+    // Two instances in one group: each owns two of the four partitions, so every count
+    // Prometheus sees is split between them.
+    let mut services: Vec<(Proc, SocketAddr)> = ["a", "b"]
+        .iter()
+        .map(|name| {
+            let addr = SocketAddr::from(([127, 0, 0, 1], prom::free_port()));
+            let mut cmd = hotline_pulse();
+            cmd.arg("serve")
+                .arg("--listen")
+                .arg(addr.to_string())
+                .arg("--state-dir")
+                .arg(dir.path().join(format!("state-{name}")))
+                .arg("--config")
+                .arg(prom::deploy_dir().join("config/assessment.toml"))
+                .arg("--unit-registry")
+                .arg(prom::deploy_dir().join("config/units.toml"))
+                .args(["--brokers", &brokers, "--topic", &topic])
+                .args(["--group", &format!("deploy-dashboards-{unique}")])
+                .args(["--dlq-topic", &format!("{topic}.dlq")])
+                .args(["--kafka-option", "fetch.wait.max.ms=5"])
+                .args(["--kafka-option", "session.timeout.ms=6000"]);
+            let log = dir.path().join(format!("serve-{name}.log"));
+            (Proc::spawn(cmd, log), addr)
+        })
+        .collect();
+    for (service, addr) in &mut services {
+        wait_healthy(service, *addr, Duration::from_secs(60));
+    }
+    let logs = || {
+        services
+            .iter()
+            .map(|(s, a)| format!("service {a} log:\n{}", s.log()))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let targets: Vec<String> = services.iter().map(|(_, a)| a.to_string()).collect();
+    let targets: Vec<&str> = targets.iter().map(String::as_str).collect();
     let prometheus =
-        Prometheus::start(&addr.to_string(), &prom::rule_files()).unwrap_or_else(|e| panic!("{e}"));
+        Prometheus::start(&targets, &prom::rule_files()).unwrap_or_else(|e| panic!("{e}"));
     let month = current_month_utc8();
     let wait = |q: &str| {
         prometheus
             .wait_for_series(q, Duration::from_secs(90))
             .unwrap_or_else(|e| {
                 panic!(
-                    "no data: {e}\nservice log:\n{}\nprometheus log:\n{}",
-                    service.log(),
+                    "no data: {e}\n{}\nprometheus log:\n{}",
+                    logs(),
                     prometheus.log()
                 )
             })
@@ -180,6 +201,8 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         "count_over_time(up{{job=\"{}\"}}[1m]) >= 5",
         prom::JOB
     ));
+    // Both instances own partitions (else nothing here is split).
+    wait("count(hotline_kafka_partitions_owned > 0) == 2");
 
     // Template variable values: a centre with data this month, and its largest assessed
     // unit that has callbacks and consultations (so the drill-down fills every panel).
@@ -261,10 +284,12 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
         report.join("\n")
     );
 
-    // With one instance reading every partition, what the recording rules recompute from
-    // the summed counts (assessment, satisfaction, score with assessment.toml's weights)
-    // equals what the service computes itself. Compared once the stream has been
-    // consumed, so that scrape and rule evaluation see the same counts.
+    // What the recording rules recompute from the counts summed over both instances
+    // (assessment, satisfaction, score with assessment.toml's weights) equals what each
+    // instance decides on the whole group's counts (from the views topic), which
+    // tests/scale_out.rs checks equals one instance reading every partition. Compared
+    // once the stream has been consumed, so that scrape and rule evaluation see the
+    // same counts.
     let deadline = Instant::now() + Duration::from_secs(180);
     while !matches!(producer.child.try_wait(), Ok(Some(_))) {
         assert!(
@@ -280,45 +305,109 @@ fn every_dashboard_query_and_recording_rule_returns_data() {
             .is_ok_and(|r| !r.is_empty())
     };
     while !settled() {
-        assert!(Instant::now() < deadline, "the service did not catch up");
+        assert!(
+            Instant::now() < deadline,
+            "the service did not catch up:\n{}",
+            logs()
+        );
         std::thread::sleep(Duration::from_millis(500));
     }
-    std::thread::sleep(Duration::from_secs(4));
+    // The views reach the other instance within seconds: compared until they agree.
+    common::kafka::eventually(
+        "the recording rules agree with the service",
+        Duration::from_secs(30),
+        || agreement(&prometheus, services[0].1, &center, &month),
+    );
+}
+
+/// What differs between the recording rules and the service: each instance exports
+/// assessment and score decided on the group's counts, which must equal the rules'
+/// (recomputed from counts summed over the instances) for every unit; and every unit's
+/// recorded score, assessment and satisfaction must equal the whole group's figures in
+/// an instance's JSON API.
+fn agreement(prometheus: &Prometheus, api: SocketAddr, center: &str, month: &str) -> Vec<String> {
+    let mut problems = Vec::new();
     let by = "on (center, unit, month) group_left max by (center, unit, month)";
-    for (recorded, service, what) in [
-        ("hotline:unit_score", "hotline_unit_score", "score"),
-        (
-            "hotline:unit_assessed",
-            "hotline_unit_assessed",
-            "assessment",
-        ),
-        (
-            "hotline:unit_satisfaction_ratio:monthly",
-            "hotline_unit_satisfaction_ratio",
-            "satisfaction",
-        ),
+    for (recorded, service) in [
+        ("hotline:unit_score", "hotline_unit_score"),
+        ("hotline:unit_assessed", "hotline_unit_assessed"),
     ] {
         let count = |q: &str| {
             prometheus
                 .series_count(q)
                 .unwrap_or_else(|e| panic!("{q}: {e}"))
         };
-        let n = count(recorded);
-        assert!(n > 0, "no {recorded}");
-        assert_eq!(
-            n,
+        let (n, m) = (
+            count(recorded),
             count(&format!("max by (center, unit, month) ({service})")),
-            "{what}: the rules and the service disagree on which units have one"
         );
+        if n == 0 || n != m {
+            problems.push(format!("{recorded}: {n} series, {service}: {m} units"));
+        }
         let differ = format!("abs({recorded} - {by} ({service})) > 1e-9");
         let off = prometheus
             .query(&differ)
             .unwrap_or_else(|e| panic!("{differ}: {e}"));
-        assert!(
-            off.is_empty(),
-            "{what}: the recording rule differs from the service for {} units: {:?}",
-            off.len(),
-            off.iter().take(3).collect::<Vec<_>>()
-        );
+        if !off.is_empty() {
+            problems.push(format!(
+                "{recorded} differs from {service} for {} units: {:?}",
+                off.len(),
+                off.iter().take(3).collect::<Vec<_>>()
+            ));
+        }
     }
+
+    let path = format!(
+        "/api/v1/months/{month}/units?center={}",
+        prom::url_encode(center)
+    );
+    let (status, body) = prom::http_get(api, &path).expect("the units API");
+    assert_eq!(status, 200, "{path}: {body}");
+    let api: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+    if api["completeness"]["complete"] != serde_json::Value::Bool(true) {
+        problems.push(format!("incomplete: {}", api["completeness"]));
+    }
+    let units = api["units"].as_array().expect("units");
+    let sel = format!("center=\"{center}\", month=\"{month}\"");
+    type Of = fn(&serde_json::Value) -> Option<f64>;
+    let fields: [(&str, Of); 3] = [
+        ("hotline:unit_score", |u| u["score"].as_f64()),
+        ("hotline:unit_assessed", |u| {
+            u["assessed"].as_bool().map(|a| if a { 1.0 } else { 0.0 })
+        }),
+        ("hotline:unit_satisfaction_ratio:monthly", |u| {
+            u["ratios"]["satisfaction"].as_f64()
+        }),
+    ];
+    for (name, of) in fields {
+        let q = format!("{name}{{{sel}}}");
+        let got: BTreeMap<String, f64> = prometheus
+            .query(&q)
+            .unwrap_or_else(|e| panic!("{q}: {e}"))
+            .iter()
+            .map(|r| {
+                let unit = r["metric"]["unit"].as_str().expect("unit label").to_owned();
+                let v = r["value"][1].as_str().expect("value");
+                (unit, v.parse().expect("a number"))
+            })
+            .collect();
+        let want: BTreeMap<String, f64> = units
+            .iter()
+            .filter_map(|u| Some((u["unit"].as_str()?.to_owned(), of(u)?)))
+            .collect();
+        assert!(!want.is_empty(), "{name}: the API has no unit with one");
+        if name == "hotline:unit_assessed" {
+            assert!(want.values().any(|v| *v == 1.0), "some unit is assessed");
+        }
+        for (unit, w) in &want {
+            match got.get(unit) {
+                Some(g) if (g - w).abs() <= 1e-9 => {}
+                g => problems.push(format!("{name}{{unit={unit}}}: recorded {g:?}, API {w}")),
+            }
+        }
+        for unit in got.keys().filter(|u| !want.contains_key(*u)) {
+            problems.push(format!("{name}{{unit={unit}}}: recorded, not in the API"));
+        }
+    }
+    problems
 }

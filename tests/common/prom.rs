@@ -152,9 +152,9 @@ pub struct Prometheus {
 }
 
 impl Prometheus {
-    /// Starts `prometheus` (from PATH) scraping `target` (`host:port`) as job
+    /// Starts `prometheus` (from PATH) scraping `targets` (`host:port`) as job
     /// `hotline-pulse`, with `rule_files` loaded, and waits until it is ready.
-    pub fn start(target: &str, rule_files: &[PathBuf]) -> Result<Prometheus, String> {
+    pub fn start(targets: &[&str], rule_files: &[PathBuf]) -> Result<Prometheus, String> {
         let dir = tempfile::tempdir().map_err(|e| format!("cannot create a temp dir: {e}"))?;
         let mut config = String::from(
             "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n",
@@ -170,7 +170,11 @@ impl Prometheus {
         let _ = write!(
             config,
             "scrape_configs:\n  - job_name: {JOB}\n    static_configs:\n      - targets: [{}]\n",
-            yaml_string(target)
+            targets
+                .iter()
+                .map(|t| yaml_string(t))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
         let config_path = dir.path().join("prometheus.yml");
         std::fs::write(&config_path, config)
