@@ -108,7 +108,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
         .cloned()
         .collect();
     if let Some(format) = args.report {
-        use crate::report::{produce, Output, Period, Week};
+        use crate::report::{produce, Output, Period, Request, Week};
         let period = match (&args.week, month) {
             (Some(w), _) => Period::Week(
                 w.parse::<Week>()
@@ -125,16 +125,14 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
             ReportFormat::Html => Output::Html,
             ReportFormat::Pdf => Output::Pdf,
         };
-        let bytes = produce(
-            &agg,
-            &shared.config,
+        let req = Request {
             center,
             period,
-            stats.as_of,
-            &assessment,
-            kind,
-            None,
-        )?;
+            as_of: stats.as_of,
+            output: kind,
+            incomplete: None,
+        };
+        let bytes = produce(&agg, &shared.config, &assessment, req)?;
         // Opened only now: a report that cannot be made leaves no empty file behind.
         let mut out = output(args.out.as_deref())?;
         out.write_all(&bytes)?;

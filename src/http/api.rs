@@ -197,16 +197,15 @@ pub(super) fn report_page(st: &HttpState, q: &ReportQuery) -> Response {
         Err(r) => return r,
     };
     let agg = st.group(Some(c), None);
-    match report::produce(
-        &agg,
-        &st.shared.config,
-        c,
+    let note = st.incomplete_note();
+    let req = report::Request {
+        center: c,
         period,
-        st.as_of(),
-        &st.assessment,
+        as_of: st.as_of(),
         output,
-        st.incomplete_note().as_deref(),
-    ) {
+        incomplete: note.as_deref(),
+    };
+    match report::produce(&agg, &st.shared.config, &st.assessment, req) {
         Ok(body) => ([(header::CONTENT_TYPE, output.content_type())], body).into_response(),
         Err(e) => {
             let status = match &e {

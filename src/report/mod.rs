@@ -143,18 +143,32 @@ pub fn render_week(report: &WeekReport, format: Format) -> String {
     }
 }
 
-/// Builds and writes the report of `period` (what `/report` and `replay --report` serve).
-/// PDF output runs a browser: call it off the async runtime.
+/// What is asked of [`produce`].
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    pub center: &'a str,
+    pub period: Period,
+    pub as_of: Millis,
+    pub output: Output,
+    /// Said beside the as-of time while the figures are not yet the whole group's.
+    pub incomplete: Option<&'a str>,
+}
+
+/// Builds and writes the report a [`Request`] asks for (what `/report` and `replay
+/// --report` serve). PDF output runs a browser: call it off the async runtime.
 pub fn produce(
     agg: &Aggregate,
     config: &EngineConfig,
-    center: &str,
-    period: Period,
-    as_of: Millis,
     assessment: &Assessment,
-    output: Output,
-    incomplete: Option<&str>,
+    req: Request<'_>,
 ) -> Result<Vec<u8>, ReportError> {
+    let Request {
+        center,
+        period,
+        as_of,
+        output,
+        incomplete,
+    } = req;
     let format = match output {
         Output::Markdown => Format::Markdown,
         Output::Html | Output::Pdf => Format::Html,
