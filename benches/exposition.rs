@@ -17,7 +17,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use hotline_pulse::app::{build_state, Config, SourceConfig};
 use hotline_pulse::config::{Assessment, EngineConfig};
 use hotline_pulse::engine::Partition;
-use hotline_pulse::http::{render_exposition, Cache, Format, WebConfig};
+use hotline_pulse::http::{Cache, Format, WebConfig};
 use hotline_pulse::simulate::SimConfig;
 use hotline_pulse::source::replay::apply_lines;
 use hotline_pulse::source::AsOf;
@@ -62,7 +62,7 @@ fn bench(c: &mut Criterion) {
         web: WebConfig::default(),
     };
     let state = build_state(&config).expect("state");
-    let registry = state.registry;
+    let exposition = state.exposition;
     let mut partition = Partition::new(0, state.shared.clone());
     let lines = lines();
     let as_of = apply_lines(
@@ -72,14 +72,19 @@ fn bench(c: &mut Criterion) {
         AsOf::Watermark,
     );
     state.board.publish(0, partition.snapshot(), as_of);
-    let text = render_exposition(&registry, Format::Text).expect("render");
-    let series = text.iter().filter(|&&b| b == b'\n').count();
+    let text = exposition.render(Format::Text);
+    let series = text.lines().count();
+    let gzipped = Cache::default()
+        .get(&exposition, (0, 0), Format::Text, true)
+        .expect("render")
+        .len();
     eprintln!(
-        "exposition: {} units x {} months, {} lines, {:.1} MB",
+        "exposition: {} units x {} months, {} lines, {:.1} MB, {:.2} MB gzipped",
         UNITS,
         MONTHS.len(),
         series,
-        text.len() as f64 / 1e6
+        text.len() as f64 / 1e6,
+        gzipped as f64 / 1e6
     );
 
     let mut g = c.benchmark_group("metrics_2000_units_3_months");
@@ -87,10 +92,10 @@ fn bench(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .throughput(Throughput::Elements(1));
     g.bench_function("render/text", |b| {
-        b.iter(|| black_box(render_exposition(&registry, Format::Text).expect("render")))
+        b.iter(|| black_box(exposition.render(Format::Text)))
     });
     g.bench_function("render/openmetrics", |b| {
-        b.iter(|| black_box(render_exposition(&registry, Format::OpenMetrics).expect("render")))
+        b.iter(|| black_box(exposition.render(Format::OpenMetrics)))
     });
     let cache = Cache::default();
     let mut key = 0u64;
@@ -99,18 +104,18 @@ fn bench(c: &mut Criterion) {
             key += 1;
             black_box(
                 cache
-                    .get(&registry, (key, 0), Format::Text, true)
+                    .get(&exposition, (key, 0), Format::Text, true)
                     .expect("render"),
             )
         })
     });
     let warm = Cache::default();
-    warm.get(&registry, (1, 1), Format::Text, true)
+    warm.get(&exposition, (1, 1), Format::Text, true)
         .expect("render");
     g.bench_function("scrape/cached", |b| {
         b.iter(|| {
             black_box(
-                warm.get(&registry, (1, 1), Format::Text, false)
+                warm.get(&exposition, (1, 1), Format::Text, false)
                     .expect("hit"),
             )
         })
@@ -118,7 +123,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("scrape/cached+gzip", |b| {
         b.iter(|| {
             black_box(
-                warm.get(&registry, (1, 1), Format::Text, true)
+                warm.get(&exposition, (1, 1), Format::Text, true)
                     .expect("hit"),
             )
         })

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use prometheus::Registry;
 use tokio::net::TcpListener;
 
 use crate::config::{Assessment, EngineConfig};
@@ -18,7 +17,7 @@ use crate::http::{BasicAuth, HttpState, Tls, WebConfig};
 use crate::simulate::{Pace, SimConfig, Simulator};
 use crate::source::AsOf;
 use crate::units::UnitRegistry;
-use crate::view::{Board, EngineCollector};
+use crate::view::{Board, Exposition};
 
 /// Where events come from.
 #[derive(Debug, Clone)]
@@ -49,30 +48,28 @@ pub struct Config {
 }
 
 /// The engine's shared settings, the board of published partition views, and the
-/// Prometheus registry around them.
+/// `/metrics` exposition around them.
 pub struct State {
     pub shared: Arc<Shared>,
     pub board: Arc<Board>,
-    pub registry: Registry,
+    pub exposition: Arc<Exposition>,
 }
 
-/// Builds the engine's shared state and the Prometheus registry around it.
+/// Builds the engine's shared state and the `/metrics` exposition around it.
 pub fn build_state(config: &Config) -> anyhow::Result<State> {
     let shared = Shared::new(config.engine.clone(), config.registry.clone());
     let board = Board::new();
-    let registry = Registry::new();
-    registry
-        .register(Box::new(EngineCollector::new(
-            board.clone(),
-            shared.clone(),
-            Arc::new(config.assessment.clone()),
-        )))
-        .context("registering the engine collector")?;
-    crate::telemetry::register_build_info(&registry).context("registering build info")?;
+    let exposition = Exposition::new(
+        board.clone(),
+        shared.clone(),
+        Arc::new(config.assessment.clone()),
+    );
+    crate::telemetry::register_build_info(exposition.registry())
+        .context("registering build info")?;
     Ok(State {
         shared,
         board,
-        registry,
+        exposition: Arc::new(exposition),
     })
 }
 
@@ -86,11 +83,12 @@ pub async fn run(
     let State {
         shared,
         board,
-        registry,
+        exposition,
     } = build_state(&config)?;
     // process_* as node_exporter users expect; the service only (a replay's
     // textfile output must not claim them).
-    registry
+    exposition
+        .registry()
         .register(Box::new(
             prometheus::process_collector::ProcessCollector::for_self(),
         ))
@@ -132,7 +130,7 @@ pub async fn run(
                     .context("starting the simulator thread")?
             }
             SourceConfig::Kafka(kafka) => {
-                let registry = registry.clone();
+                let registry = exposition.registry().clone();
                 std::thread::Builder::new()
                     .name("kafka-consumer".into())
                     .spawn(move || {
@@ -150,7 +148,7 @@ pub async fn run(
             shared.clone(),
             board.clone(),
             Arc::new(config.assessment.clone()),
-            registry,
+            exposition,
             health.clone(),
             config.as_of,
         )

@@ -242,16 +242,17 @@ impl Collector for Slow {
 fn healthz_answers_at_once_while_slow_scrapes_queue() {
     let config = simulated_config(10, (2024, 11));
     let state = build_state(&config).expect("state");
-    let (shared, board, registry) = (state.shared, state.board, state.registry);
+    let (shared, board, exposition) = (state.shared, state.board, state.exposition);
     let render = Duration::from_millis(1500);
-    registry
+    exposition
+        .registry()
         .register(Box::new(Slow(render, Vec::new())))
         .expect("register");
     let state = Arc::new(HttpState::new(
         shared,
         board,
         Arc::new(config.assessment.clone()),
-        registry,
+        exposition,
         Arc::new(Health::default()),
         config.as_of,
     ));

@@ -6,7 +6,6 @@ use std::io::{BufWriter, Write};
 use std::time::Duration;
 
 use anyhow::{bail, Context};
-use prometheus::{Encoder, TextEncoder};
 
 use super::args::*;
 use super::commands::{output, Outcome};
@@ -14,7 +13,7 @@ use crate::app::{build_state, Config, SourceConfig, State};
 use crate::event::Month;
 use crate::simulate::SimConfig;
 use crate::source::{replay::replay as run_replay, AsOf};
-use crate::view::{aggregate, month_figures, months, overdue_list, Filter, Scope};
+use crate::view::{aggregate, month_figures, months, overdue_list, Filter, Format, Scope};
 
 /// `replay`: runs files through the engine, prints figures or the bulletin.
 pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
@@ -49,7 +48,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
     let State {
         shared,
         board,
-        registry,
+        exposition,
     } = build_state(&config)?;
     let mut dead_letter = match &args.dead_letter {
         Some(p) => Some(BufWriter::new(
@@ -147,9 +146,7 @@ pub fn replay(common: &Common, args: &ReplayArgs) -> anyhow::Result<Outcome> {
     let mut out = output(args.out.as_deref())?;
     match args.format {
         OutputFormat::Prometheus => {
-            let mut buf = Vec::new();
-            TextEncoder::new().encode(&registry.gather(), &mut buf)?;
-            out.write_all(&buf)?;
+            out.write_all(exposition.render(Format::Text).as_bytes())?;
         }
         OutputFormat::Json => {
             let mut list = Vec::new();

@@ -15,31 +15,13 @@ use axum::response::{IntoResponse, Response};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 use parking_lot::Mutex;
-use prometheus::{Encoder, Registry, TextEncoder};
 
-use super::openmetrics;
+use crate::view::{Exposition, Format};
 
-/// The exposition formats served.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Text,
-    OpenMetrics,
-}
-
-impl Format {
-    pub fn content_type(self) -> &'static str {
-        match self {
-            // Label values are Chinese unit names: say the charset.
-            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
-            Format::OpenMetrics => openmetrics::CONTENT_TYPE,
-        }
-    }
-
-    fn index(self) -> usize {
-        match self {
-            Format::Text => 0,
-            Format::OpenMetrics => 1,
-        }
+fn slot(format: Format) -> usize {
+    match format {
+        Format::Text => 0,
+        Format::OpenMetrics => 1,
     }
 }
 
@@ -121,26 +103,26 @@ pub struct Cache {
 }
 
 impl Cache {
-    /// The exposition for `key` in `format`, rendered from `registry` when the key has
-    /// changed. Blocking (it renders): call it off the async workers. Concurrent callers
-    /// wait for one render instead of each rendering.
+    /// The exposition for `key` in `format`, rendered when the key has changed.
+    /// Blocking (it renders): call it off the async workers. Concurrent callers wait
+    /// for one render instead of each rendering.
     pub fn get(
         &self,
-        registry: &Registry,
+        exposition: &Exposition,
         key: (u64, u64),
         format: Format,
         gzip: bool,
-    ) -> Result<Bytes, prometheus::Error> {
+    ) -> std::io::Result<Bytes> {
         let mut c = self.inner.lock();
         if c.key != Some(key) {
             c.key = Some(key);
             c.slots = Default::default();
         }
-        let slot = &mut c.slots[format.index()];
+        let slot = &mut c.slots[slot(format)];
         let plain = match &slot.plain {
             Some(b) => b.clone(),
             None => {
-                let b = Bytes::from(render(registry, format)?);
+                let b = Bytes::from(exposition.render(format));
                 slot.plain = Some(b.clone());
                 b
             }
@@ -157,23 +139,6 @@ impl Cache {
     }
 }
 
-/// Renders every registered family in `format`.
-pub fn render(registry: &Registry, format: Format) -> Result<Vec<u8>, prometheus::Error> {
-    let families = registry.gather();
-    Ok(match format {
-        Format::Text => {
-            let mut buf = Vec::with_capacity(256 * 1024);
-            TextEncoder::new().encode(&families, &mut buf)?;
-            buf
-        }
-        Format::OpenMetrics => {
-            let mut s = String::with_capacity(256 * 1024);
-            openmetrics::encode(&families, &mut s);
-            s.into_bytes()
-        }
-    })
-}
-
 /// Fast compression: a scrape is latency-bound, and level 1 already shrinks the
 /// repetitive exposition about tenfold.
 fn gzip_bytes(plain: &[u8]) -> std::io::Result<Vec<u8>> {
@@ -185,14 +150,14 @@ fn gzip_bytes(plain: &[u8]) -> std::io::Result<Vec<u8>> {
 /// The `/metrics` response for the request headers (blocking: renders on a miss).
 pub fn respond(
     cache: &Arc<Cache>,
-    registry: &Registry,
+    exposition: &Exposition,
     key: (u64, u64),
     headers: &HeaderMap,
 ) -> Response {
     let text = |h| headers.get(h).and_then(|v: &HeaderValue| v.to_str().ok());
     let format = negotiate(text(header::ACCEPT));
     let gzip = wants_gzip(text(header::ACCEPT_ENCODING));
-    match cache.get(registry, key, format, gzip) {
+    match cache.get(exposition, key, format, gzip) {
         Ok(body) => {
             let mut r = (
                 [
@@ -248,9 +213,13 @@ mod tests {
 
     #[test]
     fn the_cache_renders_once_per_key() {
-        let r = Registry::new();
+        let r = Exposition::new(
+            crate::view::Board::new(),
+            crate::engine::Shared::new(Default::default(), None),
+            Default::default(),
+        );
         let c = prometheus::IntCounter::new("demo_total", "d").unwrap();
-        r.register(Box::new(c.clone())).unwrap();
+        r.registry().register(Box::new(c.clone())).unwrap();
         let cache = Cache::default();
         let a = cache.get(&r, (1, 1), Format::Text, false).unwrap();
         c.inc();

@@ -10,13 +10,11 @@
 //!
 //! - `api` — the JSON API and the bulletin page.
 //! - `exposition` — `/metrics`: format negotiation, gzip, the render cache.
-//! - `openmetrics` — the OpenMetrics text encoder.
 //! - `web` — the web configuration file: TLS and basic auth.
 //! - `serve` — the connection loop (plain or TLS) with graceful shutdown.
 
 mod api;
 mod exposition;
-mod openmetrics;
 mod serve;
 mod web;
 
@@ -30,11 +28,11 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use prometheus::Registry;
+
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
-pub use self::exposition::{negotiate, render as render_exposition, Cache, Format};
+pub use self::exposition::{negotiate, Cache};
 pub use self::web::{
     basic_credentials, BasicAuth, ClientAuth, Tls, TlsSettings, WebConfig, WebConfigError,
 };
@@ -42,7 +40,8 @@ use crate::config::Assessment;
 use crate::engine::Shared;
 use crate::event::{Millis, Month};
 use crate::source::{wall_clock, AsOf};
-use crate::view::{aggregate, Aggregate, Board, Completeness, Filter, Scope};
+pub use crate::view::Format;
+use crate::view::{aggregate, Aggregate, Board, Completeness, Exposition, Filter, Scope};
 
 pub use crate::health::Health;
 
@@ -70,7 +69,7 @@ pub struct HttpState {
     pub shared: Arc<Shared>,
     pub board: Arc<Board>,
     pub assessment: Arc<Assessment>,
-    pub registry: Registry,
+    pub exposition: Arc<Exposition>,
     pub health: Arc<Health>,
     pub as_of: AsOf,
     /// Keys the `/metrics` cache (with the wall-clock second).
@@ -90,7 +89,7 @@ impl HttpState {
         shared: Arc<Shared>,
         board: Arc<Board>,
         assessment: Arc<Assessment>,
-        registry: Registry,
+        exposition: Arc<Exposition>,
         health: Arc<Health>,
         as_of: AsOf,
     ) -> Self {
@@ -99,7 +98,7 @@ impl HttpState {
             shared,
             board,
             assessment,
-            registry,
+            exposition,
             health,
             as_of,
             auth: None,
@@ -270,7 +269,7 @@ async fn report_page(State(st): St, Query(q): Query<api::ReportQuery>) -> Respon
 async fn metrics(State(st): State<Arc<HttpState>>, headers: HeaderMap) -> Response {
     offload(st, move |st: &HttpState| {
         let key = ((st.revision)(), (wall_clock() / 1000) as u64);
-        exposition::respond(&st.cache, &st.registry, key, &headers)
+        exposition::respond(&st.cache, &st.exposition, key, &headers)
     })
     .await
 }

@@ -20,5 +20,5 @@ pub use figures::{
     month_figures, months, ratio, score, unit_figures, Callbacks, MonthFigures, RatioDef, Ratios,
     UnitFigures, UNIT_RATIOS,
 };
-pub use metrics::EngineCollector;
+pub use metrics::{Exposition, Format};
 pub use overdue::{overdue_list, OverdueItem};

@@ -3,11 +3,9 @@
 //! typed handle the collector fills by position — nothing is looked up by name while a
 //! scrape runs.
 
-use prometheus::core::Desc;
-use prometheus::proto::{
-    Bucket, Counter, Gauge, Histogram, LabelPair, Metric, MetricFamily, MetricType, Quantile,
-    Summary,
-};
+use prometheus::proto::MetricType;
+
+use super::text::{self, Format, Pairs};
 
 use crate::engine::{CentreCounts, Exposed, LiveCounts, UnitCounts};
 use crate::view::figures::UNIT_RATIOS;
@@ -153,114 +151,84 @@ impl Layout {
             specs,
         }
     }
-
-    pub fn descs(&self) -> Vec<Desc> {
-        self.specs
-            .iter()
-            .filter_map(|s| {
-                Desc::new(
-                    s.name.to_owned(),
-                    s.help.to_owned(),
-                    s.labels.iter().map(|l| (*l).to_owned()).collect(),
-                    Default::default(),
-                )
-                .ok()
-            })
-            .collect()
-    }
 }
 
-/// The samples of one family being collected.
-pub(super) struct Family {
-    pub mf: MetricFamily,
-    labels: Vec<&'static str>,
+/// One family's samples, written as they are collected, in the scrape's format.
+pub(super) struct Family<'a> {
+    spec: &'a Spec,
+    format: Format,
+    body: String,
 }
 
-impl Family {
-    pub fn new(spec: &Spec) -> Self {
-        let mut mf = MetricFamily::default();
-        mf.set_name(spec.name.to_owned());
-        mf.set_help(spec.help.to_owned());
-        mf.set_field_type(spec.kind);
-        Family {
-            mf,
-            labels: spec.labels.clone(),
-        }
-    }
-
-    fn metric(&self, values: &[&str]) -> Metric {
-        let mut m = Metric::default();
-        m.set_label(
-            self.labels
-                .iter()
-                .zip(values)
-                .map(|(n, v)| {
-                    let mut l = LabelPair::default();
-                    l.set_name((*n).to_owned());
-                    l.set_value((*v).to_owned());
-                    l
-                })
-                .collect(),
-        );
-        m
+impl<'a> Family<'a> {
+    /// A family writing into `body` (an empty buffer, kept from an earlier scrape so
+    /// that its memory is reused).
+    pub fn new(spec: &'a Spec, format: Format, body: String) -> Self {
+        debug_assert!(body.is_empty());
+        Family { spec, format, body }
     }
 
     pub fn gauge(&mut self, values: &[&str], v: f64) {
-        let mut m = self.metric(values);
-        let mut g = Gauge::default();
-        g.set_value(v);
-        m.set_gauge(g);
-        self.mf.mut_metric().push(m);
+        let labels = Pairs(&self.spec.labels, values);
+        text::sample(
+            self.format,
+            &mut self.body,
+            self.spec.name,
+            "",
+            &labels,
+            None,
+            v,
+        );
     }
 
+    /// Counters' samples carry `_total` in both formats (the family's name has it).
     pub fn counter(&mut self, values: &[&str], v: f64) {
-        let mut m = self.metric(values);
-        let mut c = Counter::default();
-        c.set_value(v);
-        m.set_counter(c);
-        self.mf.mut_metric().push(m);
+        self.gauge(values, v);
     }
 
     /// A histogram from per-bucket (not cumulative) counts.
     pub fn histogram(&mut self, values: &[&str], bounds: &[u64], counts: &[i64], n: i64, sum: f64) {
-        let mut m = self.metric(values);
-        let mut h = Histogram::default();
+        let labels = Pairs(&self.spec.labels, values);
         let mut cumulative = 0i64;
-        let buckets = bounds
-            .iter()
-            .zip(counts)
-            .map(|(&ub, &c)| {
-                cumulative += c;
-                let mut b = Bucket::default();
-                b.set_upper_bound(ub as f64);
-                b.set_cumulative_count(cumulative.max(0) as u64);
-                b
-            })
-            .collect();
-        h.set_bucket(buckets);
-        h.set_sample_count(n.max(0) as u64);
-        h.set_sample_sum(sum);
-        m.set_histogram(h);
-        self.mf.mut_metric().push(m);
+        let buckets = bounds.iter().zip(counts).map(|(&ub, &c)| {
+            cumulative += c;
+            (ub as f64, cumulative.max(0) as u64)
+        });
+        let n = n.max(0) as u64;
+        text::histogram(
+            self.format,
+            &mut self.body,
+            self.spec.name,
+            &labels,
+            buckets,
+            n,
+            sum,
+        );
     }
 
     pub fn summary(&mut self, values: &[&str], quantiles: &[(f64, f64)], n: i64, sum: f64) {
-        let mut m = self.metric(values);
-        let mut s = Summary::default();
-        s.set_quantile(
-            quantiles
-                .iter()
-                .map(|&(q, v)| {
-                    let mut x = Quantile::default();
-                    x.set_quantile(q);
-                    x.set_value(v);
-                    x
-                })
-                .collect(),
+        let labels = Pairs(&self.spec.labels, values);
+        let (qs, n) = (quantiles.iter().copied(), n.max(0) as u64);
+        text::summary(
+            self.format,
+            &mut self.body,
+            self.spec.name,
+            &labels,
+            qs,
+            n,
+            sum,
         );
-        s.set_sample_count(n.max(0) as u64);
-        s.set_sample_sum(sum);
-        m.set_summary(s);
-        self.mf.mut_metric().push(m);
+    }
+
+    /// Appends the family to `out`, headers first (a family without samples is left
+    /// out), and gives its buffer back, emptied.
+    pub fn finish(mut self, out: &mut String) -> String {
+        if !self.body.is_empty() {
+            let s = self.spec;
+            text::header(self.format, s.name, s.help, s.kind, out);
+            out.push_str(&self.body);
+            self.body.clear();
+        }
+        self.body
     }
 }

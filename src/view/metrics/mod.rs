@@ -1,5 +1,7 @@
-//! The Prometheus collector: renders the engine's figures at scrape time from the
-//! published snapshots, so nothing is mirrored by hand into a second copy of the state.
+//! `/metrics`: the engine's figures rendered at scrape time from the published
+//! snapshots (nothing is mirrored by hand into a second copy of the state) and written
+//! straight to text — no intermediate protobuf families, no per-sample allocation, no
+//! re-sorting of what is already in order — then the registry's own instruments.
 //!
 //! Counts are this instance's partitions only (`Scope::Local`), so that Prometheus sums
 //! over instances are exact; assessment and score are decided on the whole consumer
@@ -8,15 +10,19 @@
 //! under 其他单位 (the state keeps every name).
 
 mod families;
+mod text;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 
-use prometheus::core::{Collector, Desc};
-use prometheus::proto::MetricFamily;
+use parking_lot::Mutex;
+
+use prometheus::Registry;
 
 use self::families::{Family, Layout};
+pub use self::text::Format;
 use super::aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
 use super::board::{Board, Scope};
 use super::centre::centre_figures;
@@ -32,27 +38,55 @@ const QUANTILES: [f64; 3] = [0.5, 0.9, 0.99];
 /// Overflow label of problems past the topic cap.
 const OTHER_PROBLEMS: &str = "其他问题";
 
-/// Renders every engine-derived metric.
-pub struct EngineCollector {
+/// Everything `/metrics` exposes: the engine's families, then the instruments
+/// registered in [`Exposition::registry`] (the Kafka source's, the process's, build info).
+pub struct Exposition {
+    registry: Registry,
+    engine: EngineFamilies,
+    /// The length of the last render: the next one reserves it at once.
+    last_len: AtomicUsize,
+}
+
+impl Exposition {
+    pub fn new(board: Arc<Board>, shared: Arc<Shared>, assessment: Arc<Assessment>) -> Self {
+        Exposition {
+            registry: Registry::new(),
+            engine: EngineFamilies {
+                board,
+                shared,
+                assessment,
+                layout: Layout::new(),
+                buffers: Mutex::default(),
+            },
+            last_len: AtomicUsize::new(0),
+        }
+    }
+
+    /// Where the service's own instruments are registered.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    /// The whole exposition in `format`.
+    pub fn render(&self, format: Format) -> String {
+        let mut out = String::with_capacity(self.last_len.load(Relaxed) + 64 * 1024);
+        self.engine.write(format, &mut out);
+        text::encode(format, &self.registry.gather(), &mut out);
+        out.push_str(format.trailer());
+        self.last_len.store(out.len(), Relaxed);
+        out
+    }
+}
+
+/// The engine-derived families.
+struct EngineFamilies {
     board: Arc<Board>,
     shared: Arc<Shared>,
     assessment: Arc<Assessment>,
     layout: Layout,
-    descs: Vec<Desc>,
-}
-
-impl EngineCollector {
-    pub fn new(board: Arc<Board>, shared: Arc<Shared>, assessment: Arc<Assessment>) -> Self {
-        let layout = Layout::new();
-        let descs = layout.descs();
-        EngineCollector {
-            board,
-            shared,
-            assessment,
-            layout,
-            descs,
-        }
-    }
+    /// The families' buffers between scrapes, emptied: a render of 25 MB does not
+    /// grow (and fault in) them again each time.
+    buffers: Mutex<Vec<String>>,
 }
 
 /// A month's units with the exposure cap applied: the `cap - 1` largest by assigned
@@ -100,16 +134,17 @@ fn capped_counts<'a>(
     v
 }
 
-impl Collector for EngineCollector {
-    fn desc(&self) -> Vec<&Desc> {
-        self.descs.iter().collect()
-    }
-
-    fn collect(&self) -> Vec<MetricFamily> {
+impl EngineFamilies {
+    /// Writes every engine family with samples to `out`.
+    fn write(&self, format: Format, out: &mut String) {
         let layout = &self.layout;
         let a = &*self.assessment;
         let config = &self.shared.config;
-        let mut fams: Vec<Family> = layout.specs.iter().map(Family::new).collect();
+        let mut buffers = std::mem::take(&mut *self.buffers.lock());
+        buffers.resize_with(layout.specs.len(), String::new);
+        let mut fams: Vec<Family> = (layout.specs.iter().zip(buffers))
+            .map(|(s, b)| Family::new(s, format, b))
+            .collect();
         let local = aggregate(&self.board.snapshots(Scope::Local), &Filter::default());
         let group_owned;
         let group: &Aggregate =
@@ -153,14 +188,10 @@ impl Collector for EngineCollector {
             self.live(&mut fams, center, unit, live);
         }
         self.pipeline(&mut fams);
-        fams.into_iter()
-            .map(|f| f.mf)
-            .filter(|mf| !mf.get_metric().is_empty())
-            .collect()
+        let buffers = fams.into_iter().map(|f| f.finish(out)).collect();
+        *self.buffers.lock() = buffers;
     }
-}
 
-impl EngineCollector {
     fn unit(&self, fams: &mut [Family], l: &[&str; 3], u: &UnitSum) {
         let layout = &self.layout;
         for ((exposed, get), fam) in UnitCounts::FIELDS.iter().zip(&layout.unit.field_family) {

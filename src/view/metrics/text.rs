@@ -1,0 +1,448 @@
+//! The two text formats of an exposition, written directly into a string: Prometheus
+//! text 0.0.4 (byte for byte as the `prometheus` crate's `TextEncoder` writes it) and
+//! OpenMetrics 1.0.0 (as Go's `client_golang` writes it: counters declared without
+//! their `_total` suffix, canonical numbers, `# EOF` at the end). One definition of
+//! headers, label escaping and numbers, used by the engine's families and by
+//! [`encode`] for the registry's own instruments.
+
+use std::fmt::Write as _;
+
+use prometheus::proto::{LabelPair, MetricFamily, MetricType};
+
+/// The exposition formats served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    OpenMetrics,
+}
+
+impl Format {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            // Label values are Chinese unit names: say the charset.
+            Format::Text => "text/plain; version=0.0.4; charset=utf-8",
+            Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        }
+    }
+
+    /// What ends an exposition in this format.
+    pub fn trailer(self) -> &'static str {
+        match self {
+            Format::Text => "",
+            Format::OpenMetrics => "# EOF\n",
+        }
+    }
+}
+
+/// Writes a family's `# HELP` and `# TYPE` lines.
+pub fn header(format: Format, name: &str, help: &str, kind: MetricType, out: &mut String) {
+    match format {
+        Format::Text => {
+            if !help.is_empty() {
+                out.push_str("# HELP ");
+                out.push_str(name);
+                out.push(' ');
+                escape(help, false, out);
+                out.push('\n');
+            }
+            let kind = match kind {
+                MetricType::COUNTER => "counter",
+                MetricType::GAUGE => "gauge",
+                MetricType::HISTOGRAM => "histogram",
+                MetricType::SUMMARY => "summary",
+                MetricType::UNTYPED => "untyped",
+            };
+            let _ = writeln!(out, "# TYPE {name} {kind}");
+        }
+        Format::OpenMetrics => {
+            // A counter's family is named without `_total`; its samples carry it.
+            let (family, kind) = match kind {
+                MetricType::COUNTER => (name.strip_suffix("_total").unwrap_or(name), "counter"),
+                MetricType::GAUGE => (name, "gauge"),
+                MetricType::HISTOGRAM => (name, "histogram"),
+                MetricType::SUMMARY => (name, "summary"),
+                MetricType::UNTYPED => (name, "unknown"),
+            };
+            let _ = writeln!(out, "# TYPE {family} {kind}");
+            if !help.is_empty() {
+                out.push_str("# HELP ");
+                out.push_str(family);
+                out.push(' ');
+                escape(help, true, out);
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A sample's labels: `names` paired with `values`, then an optional numeric label
+/// (`le`, `quantile`).
+pub trait Labels {
+    fn write(&self, out: &mut String);
+    fn is_empty(&self) -> bool;
+}
+
+/// Label names and values side by side (the engine's families).
+pub struct Pairs<'a>(pub &'a [&'static str], pub &'a [&'a str]);
+
+impl Labels for Pairs<'_> {
+    fn write(&self, out: &mut String) {
+        for (i, (n, v)) in self.0.iter().zip(self.1).enumerate() {
+            out.push(if i == 0 { '{' } else { ',' });
+            out.push_str(n);
+            out.push_str("=\"");
+            escape(v, true, out);
+            out.push('"');
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Labels for [LabelPair] {
+    fn write(&self, out: &mut String) {
+        for (i, lp) in self.iter().enumerate() {
+            out.push(if i == 0 { '{' } else { ',' });
+            out.push_str(lp.name());
+            out.push_str("=\"");
+            escape(lp.value(), true, out);
+            out.push('"');
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        <[LabelPair]>::is_empty(self)
+    }
+}
+
+/// Writes one sample line: `name{labels} value`.
+pub fn sample(
+    format: Format,
+    out: &mut String,
+    name: &str,
+    suffix: &str,
+    labels: &(impl Labels + ?Sized),
+    extra: Option<(&str, f64)>,
+    value: f64,
+) {
+    out.push_str(name);
+    out.push_str(suffix);
+    labels.write(out);
+    if let Some((label, v)) = extra {
+        out.push(if labels.is_empty() { '{' } else { ',' });
+        out.push_str(label);
+        out.push_str("=\"");
+        match format {
+            // The crate writes +Inf for the implicit bucket, else the bound as Rust does.
+            Format::Text if v == f64::INFINITY => out.push_str("+Inf"),
+            _ => number(format, v, out),
+        }
+        out.push('"');
+    }
+    if !labels.is_empty() || extra.is_some() {
+        out.push('}');
+    }
+    out.push(' ');
+    number(format, value, out);
+    out.push('\n');
+}
+
+/// The samples of a histogram from cumulative bucket counts; the `+Inf` bucket is added
+/// when `buckets` lacks it.
+pub fn histogram(
+    format: Format,
+    out: &mut String,
+    name: &str,
+    labels: &(impl Labels + ?Sized),
+    buckets: impl Iterator<Item = (f64, u64)>,
+    count: u64,
+    sum: f64,
+) {
+    let mut inf_seen = false;
+    for (le, n) in buckets {
+        inf_seen |= le == f64::INFINITY;
+        sample(
+            format,
+            out,
+            name,
+            "_bucket",
+            labels,
+            Some(("le", le)),
+            n as f64,
+        );
+    }
+    if !inf_seen {
+        let inf = Some(("le", f64::INFINITY));
+        sample(format, out, name, "_bucket", labels, inf, count as f64);
+    }
+    count_and_sum(format, out, name, labels, count, sum);
+}
+
+/// The samples of a summary.
+pub fn summary(
+    format: Format,
+    out: &mut String,
+    name: &str,
+    labels: &(impl Labels + ?Sized),
+    quantiles: impl Iterator<Item = (f64, f64)>,
+    count: u64,
+    sum: f64,
+) {
+    for (q, v) in quantiles {
+        sample(format, out, name, "", labels, Some(("quantile", q)), v);
+    }
+    count_and_sum(format, out, name, labels, count, sum);
+}
+
+/// `_sum` then `_count` in text 0.0.4, `_count` then `_sum` in OpenMetrics (as each
+/// reference encoder orders them).
+fn count_and_sum(
+    format: Format,
+    out: &mut String,
+    name: &str,
+    labels: &(impl Labels + ?Sized),
+    count: u64,
+    sum: f64,
+) {
+    match format {
+        Format::Text => {
+            sample(format, out, name, "_sum", labels, None, sum);
+            sample(format, out, name, "_count", labels, None, count as f64);
+        }
+        Format::OpenMetrics => {
+            sample(format, out, name, "_count", labels, None, count as f64);
+            sample(format, out, name, "_sum", labels, None, sum);
+        }
+    }
+}
+
+/// Encodes gathered families (the registry's own instruments) in `format`, without the
+/// trailer.
+pub fn encode(format: Format, families: &[MetricFamily], out: &mut String) {
+    for mf in families {
+        let (name, kind) = (mf.name(), mf.get_field_type());
+        header(format, name, mf.help(), kind, out);
+        for m in mf.get_metric() {
+            let labels = m.get_label();
+            match kind {
+                MetricType::COUNTER => {
+                    let v = m.get_counter().get_value();
+                    sample(format, out, name, "", labels, None, v);
+                }
+                MetricType::GAUGE => {
+                    let v = m.get_gauge().get_value();
+                    sample(format, out, name, "", labels, None, v);
+                }
+                // The crate never produces untyped samples (its own encoder refuses them).
+                MetricType::UNTYPED => {}
+                MetricType::HISTOGRAM => {
+                    let h = m.get_histogram();
+                    let buckets = h
+                        .get_bucket()
+                        .iter()
+                        .map(|b| (b.upper_bound(), b.cumulative_count()));
+                    let (count, sum) = (h.get_sample_count(), h.get_sample_sum());
+                    histogram(format, out, name, labels, buckets, count, sum);
+                }
+                MetricType::SUMMARY => {
+                    let s = m.get_summary();
+                    let qs = s.get_quantile().iter().map(|q| (q.quantile(), q.value()));
+                    summary(
+                        format,
+                        out,
+                        name,
+                        labels,
+                        qs,
+                        s.sample_count(),
+                        s.sample_sum(),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Escapes backslash and line feed, and the double quote when `quote` (label values
+/// always; help text in OpenMetrics only).
+fn escape(s: &str, quote: bool, out: &mut String) {
+    let special = |b: u8| b == b'\\' || b == b'\n' || (quote && b == b'"');
+    if !s.bytes().any(special) {
+        out.push_str(s);
+        return;
+    }
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '"' if quote => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Integers up to this are written without the float formatter (exact in an f64).
+const EXACT: f64 = 1e15;
+
+/// A number as the format's reference encoder writes it. Text 0.0.4: Rust's `Display`
+/// (the `prometheus` crate's `to_string`). OpenMetrics: Go's shortest `%g` (exponent
+/// form below 1e-4 and from 1e+06), with `.0` added to integers, `+Inf`, `-Inf`, `NaN`.
+fn number(format: Format, v: f64, out: &mut String) {
+    let integral = v.fract() == 0.0 && v.abs() < EXACT && !(v == 0.0 && v.is_sign_negative());
+    match format {
+        Format::Text if integral => {
+            let _ = write!(out, "{}", v as i64);
+        }
+        Format::Text => {
+            let _ = write!(out, "{v}");
+        }
+        Format::OpenMetrics if integral && v.abs() < 1e6 => {
+            let _ = write!(out, "{}.0", v as i64);
+        }
+        Format::OpenMetrics => go_float(v, out),
+    }
+}
+
+fn go_float(v: f64, out: &mut String) {
+    if v.is_nan() {
+        out.push_str("NaN");
+        return;
+    }
+    if v.is_infinite() {
+        out.push_str(if v > 0.0 { "+Inf" } else { "-Inf" });
+        return;
+    }
+    if v == 0.0 {
+        out.push_str(if v.is_sign_negative() { "-0.0" } else { "0.0" });
+        return;
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits, as Go's -1 precision does.
+    let sci = format!("{v:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if !(-4..6).contains(&exp) {
+        let _ = write!(
+            out,
+            "{mantissa}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.unsigned_abs()
+        );
+    } else {
+        let start = out.len();
+        let _ = write!(out, "{v}");
+        if !out[start..].contains('.') {
+            out.push_str(".0");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use prometheus::{Encoder, TextEncoder};
+
+    use super::*;
+
+    fn om(v: f64) -> String {
+        let mut s = String::new();
+        number(Format::OpenMetrics, v, &mut s);
+        s
+    }
+
+    #[test]
+    fn numbers_are_written_as_client_golang_writes_them() {
+        for (v, want) in [
+            (1.0, "1.0"),
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (-1.0, "-1.0"),
+            (0.5, "0.5"),
+            (3600.0, "3600.0"),
+            (123456.0, "123456.0"),
+            (2_592_000.0, "2.592e+06"),
+            (1e6, "1e+06"),
+            (0.0001, "0.0001"),
+            (0.00001234, "1.234e-05"),
+            (1e21, "1e+21"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+            (f64::NAN, "NaN"),
+            (0.99, "0.99"),
+        ] {
+            assert_eq!(om(v), want, "{v}");
+        }
+    }
+
+    /// A registry with every kind, awkward label values and numbers.
+    fn registry() -> prometheus::Registry {
+        let r = prometheus::Registry::new();
+        let c = prometheus::IntCounterVec::new(
+            prometheus::Opts::new("demo_events_total", "Events \"seen\" \\ counted\nhere."),
+            &["unit"],
+        )
+        .unwrap();
+        c.with_label_values(&["市\"局\"\\"]).inc_by(3);
+        c.with_label_values(&["line\nfeed"]).inc_by(12_345_678);
+        r.register(Box::new(c)).unwrap();
+        let g =
+            prometheus::GaugeVec::new(prometheus::Opts::new("demo_ratio", "A ratio."), &["a", "b"])
+                .unwrap();
+        for (i, v) in [0.0, -0.0, 0.1 + 0.2, 1e-7, 2.5e17, -3.0, 1e15, 123456789.0]
+            .iter()
+            .enumerate()
+        {
+            g.with_label_values(&[&i.to_string(), "x"]).set(*v);
+        }
+        r.register(Box::new(g)).unwrap();
+        let h = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new("demo_seconds", "Time.").buckets(vec![
+                0.25,
+                1.0,
+                2_592_000.0,
+            ]),
+        )
+        .unwrap();
+        h.observe(0.5);
+        h.observe(7.0);
+        r.register(Box::new(h)).unwrap();
+        r
+    }
+
+    /// Text 0.0.4 is byte for byte what the `prometheus` crate writes.
+    #[test]
+    fn text_equals_the_crates_encoder() {
+        let families = registry().gather();
+        let mut want = Vec::new();
+        TextEncoder::new().encode(&families, &mut want).unwrap();
+        let mut got = String::new();
+        encode(Format::Text, &families, &mut got);
+        assert_eq!(got, String::from_utf8(want).unwrap());
+    }
+
+    #[test]
+    fn openmetrics_drops_total_in_metadata_and_escapes_help() {
+        let mut s = String::new();
+        encode(Format::OpenMetrics, &registry().gather(), &mut s);
+        s.push_str(Format::OpenMetrics.trailer());
+        assert!(
+            s.contains(
+                "# TYPE demo_events counter\n# HELP demo_events Events \\\"seen\\\" \\\\ counted\\nhere.\n"
+            ),
+            "{s}"
+        );
+        assert!(
+            s.contains("demo_events_total{unit=\"市\\\"局\\\"\\\\\"} 3.0\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("demo_events_total{unit=\"line\\nfeed\"} 1.2345678e+07\n"),
+            "{s}"
+        );
+        assert!(
+            s.contains("demo_seconds_bucket{le=\"2.592e+06\"} 2.0\n"),
+            "{s}"
+        );
+        assert!(s.contains("demo_seconds_bucket{le=\"+Inf\"} 2.0\ndemo_seconds_count 2.0\ndemo_seconds_sum 7.5\n"), "{s}");
+        assert!(s.ends_with("# EOF\n"));
+    }
+}
