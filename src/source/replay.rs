@@ -171,13 +171,29 @@ pub fn replay(
     })
 }
 
-/// Reads the files into blocks cut at line ends, round-robin to the workers.
+/// Reads the files into blocks cut at line ends, round-robin to the workers, and tells
+/// every worker how many blocks there were — also when reading failed: each worker
+/// holds a sender of every channel, so none would ever see its channel close, and the
+/// replay would hang instead of reporting the error.
 fn read(
     files: &[PathBuf],
     txs: &[Sender<Msg>],
     credits: &Receiver<()>,
 ) -> Result<u64, ReplayError> {
     let mut seq = 0u64;
+    let result = read_blocks(files, txs, credits, &mut seq);
+    for tx in txs {
+        let _ = tx.send(Msg::Done(seq));
+    }
+    result
+}
+
+fn read_blocks(
+    files: &[PathBuf],
+    txs: &[Sender<Msg>],
+    credits: &Receiver<()>,
+    seq: &mut u64,
+) -> Result<u64, ReplayError> {
     let mut outstanding = 0usize;
     let mut lines = 0u64;
     for path in files {
@@ -225,26 +241,23 @@ fn read(
             }
             outstanding += 1;
             let block = Block {
-                seq,
+                seq: *seq,
                 source: source.clone(),
                 first_line: line_no,
                 data,
             };
             line_no += newlines;
-            if txs[(seq % txs.len() as u64) as usize]
+            if txs[(*seq % txs.len() as u64) as usize]
                 .send(Msg::Block(block))
                 .is_err()
             {
                 return Err(ReplayError::Thread("worker"));
             }
-            seq += 1;
+            *seq += 1;
             if eof {
                 break;
             }
         }
-    }
-    for tx in txs {
-        let _ = tx.send(Msg::Done(seq));
     }
     Ok(lines)
 }
@@ -467,4 +480,27 @@ pub fn apply_lines<'a>(
     let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
     partition.advance(t);
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EngineConfig;
+
+    #[test]
+    fn a_file_that_cannot_be_opened_fails_the_replay_instead_of_hanging_it() {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let shared = Shared::new(EngineConfig::default(), None);
+            let board = Board::new();
+            let files = [PathBuf::from("/nonexistent/hotline-pulse-replay.jsonl")];
+            let r = replay(&files, &shared, &board, 2, AsOf::Watermark, None);
+            let _ = tx.send(matches!(r, Err(ReplayError::Open { .. })));
+        });
+        // A deadlock, not a speed goal: the replay returns at once or never.
+        let failed = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the replay hung on a file it could not open");
+        assert!(failed, "expected ReplayError::Open");
+    }
 }
