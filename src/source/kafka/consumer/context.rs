@@ -3,7 +3,7 @@
 //! and logged at a bounded rate — and never do I/O or take the partitions' state.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -67,6 +67,8 @@ pub struct Ctx {
     lag: Mutex<BTreeMap<i32, i64>>,
     log_limit: RateLimit,
     error_limit: RateLimit,
+    /// Set once the loop has finished every partition and is closing the consumer.
+    closing: AtomicBool,
 }
 
 impl Ctx {
@@ -78,7 +80,16 @@ impl Ctx {
             lag: Mutex::new(BTreeMap::new()),
             log_limit: RateLimit::new(Duration::from_secs(10)),
             error_limit: RateLimit::new(Duration::from_secs(10)),
+            closing: AtomicBool::new(false),
         }
+    }
+
+    /// The loop has finished (flushed and committed) every partition: from now on the
+    /// callback gives partitions up itself, as closing the consumer requires — the loop
+    /// that would otherwise do it no longer runs, and librdkafka's close waits for the
+    /// unassign forever.
+    pub fn closing(&self) {
+        self.closing.store(true, Ordering::SeqCst);
     }
 
     /// Rebalance events since the last call, in order.
@@ -178,6 +189,17 @@ impl ConsumerContext for Ctx {
             consumer.rebalance_protocol(),
             RebalanceProtocol::Cooperative
         );
+        if self.closing.load(Ordering::SeqCst) {
+            let r = match (err, cooperative) {
+                (RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS, _) => Ok(()),
+                (_, true) => consumer.incremental_unassign(tpl),
+                (_, false) => consumer.unassign(),
+            };
+            if let Err(e) = r {
+                tracing::debug!(error = %e, "unassign while closing");
+            }
+            return;
+        }
         let partitions: Vec<i32> = tpl
             .elements_for_topic(&self.topic)
             .iter()

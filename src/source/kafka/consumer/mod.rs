@@ -140,7 +140,12 @@ pub fn run(
     l.health.set_not_ready("shutting_down");
     let all: Vec<i32> = l.owned.keys().copied().collect();
     l.finish(&all);
+    l.consumer.context().closing();
     l.consumer.unsubscribe();
+    // Dropping the consumer closes it: leaves the group (the revocation is answered by
+    // the callback now) so that the partitions move at once rather than after the
+    // session timeout.
+    drop(l);
     tracing::info!("consumer closed");
     Ok(())
 }
