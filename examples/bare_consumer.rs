@@ -15,6 +15,9 @@
 //! (decode, then apply to one engine `Partition` per Kafka partition at the
 //! event-time watermark: the engine's work without the service's bookkeeping).
 //!
+//! `--watermarks P` prints partition P's low and high watermarks (a ListOffsets
+//! round trip, as the service's restore and out-of-range check do) and exits.
+//!
 //! `--idle-ms N` instead stops once no message came for N ms (after at least one):
 //! to read a topic whose size is not known, e.g. the views topic, whose key and value
 //! bytes the output's `key_bytes` and `bytes` give.
@@ -31,7 +34,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::Message;
 
 const USAGE: &str = "usage: bare_consumer --brokers HOST:PORT --topic T --messages N \
-[--sink count|decode|apply] [--group G] [--timeout-secs S] [--idle-ms N] \
+[--sink count|decode|apply] [--group G] [--timeout-secs S] [--idle-ms N] [--watermarks P] \
 [--kafka-option KEY=VALUE]...";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -59,6 +62,7 @@ struct Args {
     group: String,
     timeout: Duration,
     idle: Option<Duration>,
+    watermarks: Option<i32>,
     options: Vec<(String, String)>,
 }
 
@@ -74,6 +78,7 @@ fn parse() -> Result<Args, String> {
         group: format!("bare-consumer-{}-{nanos}", std::process::id()),
         timeout: Duration::from_secs(600),
         idle: None,
+        watermarks: None,
         options: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -103,6 +108,9 @@ fn parse() -> Result<Args, String> {
                         .map_err(|e| format!("--timeout-secs: {e}"))?,
                 )
             }
+            "--watermarks" => {
+                a.watermarks = Some(value()?.parse().map_err(|e| format!("--watermarks: {e}"))?)
+            }
             "--idle-ms" => {
                 a.idle = Some(Duration::from_millis(
                     value()?.parse().map_err(|e| format!("--idle-ms: {e}"))?,
@@ -118,7 +126,7 @@ fn parse() -> Result<Args, String> {
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
-    if a.brokers.is_empty() || a.topic.is_empty() || (a.messages == 0 && a.idle.is_none()) {
+    if a.brokers.is_empty() || a.topic.is_empty() || (a.messages == 0 && a.idle.is_none() && a.watermarks.is_none()) {
         return Err("--brokers, --topic and --messages (> 0) or --idle-ms are required".into());
     }
     Ok(a)
@@ -153,6 +161,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(p) = args.watermarks {
+        return match consumer.fetch_watermarks(&args.topic, p, Duration::from_secs(10)) {
+            Ok((low, high)) => {
+                println!("{{\"partition\":{p},\"low\":{low},\"high\":{high}}}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bare_consumer: fetch_watermarks: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Err(e) = consumer.subscribe(&[&args.topic]) {
         eprintln!("bare_consumer: cannot subscribe: {e}");
         return ExitCode::FAILURE;
