@@ -147,12 +147,14 @@ def strip(v):
 print(json.dumps(strip(d), sort_keys=True))' || true
 }
 
-# start_service NAME TOPIC GROUP: starts `serve` (no state dir: no cache); sets SVC_PID
-# and SVC_PORT.
+# start_service NAME TOPIC GROUP [ARGS...]: starts `serve` (no state dir: no cache);
+# sets SVC_PID and SVC_PORT.
 start_service() {
+  local name=$1 topic=$2 group=$3
+  shift 3
   SVC_PORT=$(free_port) || bench_die "no free port"
-  "$BIN" serve --listen "127.0.0.1:$SVC_PORT" --brokers "$BROKERS" --topic "$2" \
-    --group "$3" --as-of watermark "${KAFKA_OPTS[@]}" 2>"$WORK/serve-$1.log" &
+  "$BIN" serve --listen "127.0.0.1:$SVC_PORT" --brokers "$BROKERS" --topic "$topic" \
+    --group "$group" --as-of watermark "${KAFKA_OPTS[@]}" "$@" 2>"$WORK/serve-$name.log" &
   SVC_PID=$!
   PIDS+=("$SVC_PID")
 }
@@ -206,7 +208,11 @@ run_bare() {
 run_service() {
   local r=$1 t0 t first="" n prev text
   t0=$(now)
-  start_service "tp-$r" "$TOPIC" "bench-svc-$$-$r"
+  # Its own changelog and views topics: the changelog belongs to the input topic, so a
+  # second run on the default one would restore the first run's state and find every
+  # event a duplicate.
+  start_service "tp-$r" "$TOPIC" "bench-svc-$$-$r" --changelog-topic "$TOPIC.changelog.$r" \
+    --views-topic "$TOPIC.views.$r"
   prev=$t0
   while :; do
     n=$(consumed "$SVC_PORT")
