@@ -126,7 +126,10 @@ fn parse() -> Result<Args, String> {
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
-    if a.brokers.is_empty() || a.topic.is_empty() || (a.messages == 0 && a.idle.is_none() && a.watermarks.is_none()) {
+    if a.brokers.is_empty()
+        || a.topic.is_empty()
+        || (a.messages == 0 && a.idle.is_none() && a.watermarks.is_none())
+    {
         return Err("--brokers, --topic and --messages (> 0) or --idle-ms are required".into());
     }
     Ok(a)
