@@ -85,6 +85,7 @@ ensure_duckdb() {
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
       --target "$dir" duckdb >&2 || bench_die "pip install duckdb failed"
   fi
+  # shellcheck disable=SC2034 # read by the scripts that source this file
   DUCKDB_VERSION=$(PYTHONPATH=$BENCH_PYTHONPATH python3 -c 'import duckdb; print(duckdb.__version__)')
 }
 
