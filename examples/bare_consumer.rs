@@ -14,6 +14,13 @@
 //! parts: `count` (default: the reference), `decode` (contract-v1 decoding), `apply`
 //! (decode, then apply to one engine `Partition` per Kafka partition at the
 //! event-time watermark: the engine's work without the service's bookkeeping).
+//!
+//! `--watermarks P` prints partition P's low and high watermarks (a ListOffsets
+//! round trip, as the service's restore and out-of-range check do) and exits.
+//!
+//! `--idle-ms N` instead stops once no message came for N ms (after at least one):
+//! to read a topic whose size is not known, e.g. the views topic, whose key and value
+//! bytes the output's `key_bytes` and `bytes` give.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -27,7 +34,8 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::Message;
 
 const USAGE: &str = "usage: bare_consumer --brokers HOST:PORT --topic T --messages N \
-[--sink count|decode|apply] [--group G] [--timeout-secs S] [--kafka-option KEY=VALUE]...";
+[--sink count|decode|apply] [--group G] [--timeout-secs S] [--idle-ms N] [--watermarks P] \
+[--kafka-option KEY=VALUE]...";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Sink {
@@ -53,6 +61,8 @@ struct Args {
     sink: Sink,
     group: String,
     timeout: Duration,
+    idle: Option<Duration>,
+    watermarks: Option<i32>,
     options: Vec<(String, String)>,
 }
 
@@ -67,6 +77,8 @@ fn parse() -> Result<Args, String> {
         sink: Sink::Count,
         group: format!("bare-consumer-{}-{nanos}", std::process::id()),
         timeout: Duration::from_secs(600),
+        idle: None,
+        watermarks: None,
         options: Vec::new(),
     };
     let mut it = std::env::args().skip(1);
@@ -96,6 +108,14 @@ fn parse() -> Result<Args, String> {
                         .map_err(|e| format!("--timeout-secs: {e}"))?,
                 )
             }
+            "--watermarks" => {
+                a.watermarks = Some(value()?.parse().map_err(|e| format!("--watermarks: {e}"))?)
+            }
+            "--idle-ms" => {
+                a.idle = Some(Duration::from_millis(
+                    value()?.parse().map_err(|e| format!("--idle-ms: {e}"))?,
+                ))
+            }
             "--kafka-option" => {
                 let kv = value()?;
                 let (k, v) = kv
@@ -106,8 +126,11 @@ fn parse() -> Result<Args, String> {
             _ => return Err(format!("unknown argument {flag:?}")),
         }
     }
-    if a.brokers.is_empty() || a.topic.is_empty() || a.messages == 0 {
-        return Err("--brokers, --topic and --messages (> 0) are required".into());
+    if a.brokers.is_empty()
+        || a.topic.is_empty()
+        || (a.messages == 0 && a.idle.is_none() && a.watermarks.is_none())
+    {
+        return Err("--brokers, --topic and --messages (> 0) or --idle-ms are required".into());
     }
     Ok(a)
 }
@@ -141,6 +164,18 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(p) = args.watermarks {
+        return match consumer.fetch_watermarks(&args.topic, p, Duration::from_secs(10)) {
+            Ok((low, high)) => {
+                println!("{{\"partition\":{p},\"low\":{low},\"high\":{high}}}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("bare_consumer: fetch_watermarks: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     if let Err(e) = consumer.subscribe(&[&args.topic]) {
         eprintln!("bare_consumer: cannot subscribe: {e}");
         return ExitCode::FAILURE;
@@ -154,8 +189,15 @@ fn main() -> ExitCode {
 
     let mut count = 0u64;
     let mut bytes = 0u64;
+    let mut key_bytes = 0u64;
     let mut first: Option<Instant> = None;
-    while count < args.messages {
+    let mut last = Instant::now();
+    while args.messages == 0 || count < args.messages {
+        if let (Some(idle), Some(_)) = (args.idle, first) {
+            if last.elapsed() >= idle {
+                break;
+            }
+        }
         if started.elapsed() > args.timeout {
             eprintln!(
                 "bare_consumer: timed out after {} of {} messages",
@@ -165,8 +207,10 @@ fn main() -> ExitCode {
         }
         match consumer.poll(Duration::from_millis(100)) {
             Some(Ok(msg)) => {
-                first.get_or_insert_with(Instant::now);
+                last = Instant::now();
+                first.get_or_insert(last);
                 count += 1;
+                key_bytes += msg.key().map_or(0, |k| k.len() as u64);
                 // Touch the payload, as any consumer must.
                 let payload = msg.payload().unwrap_or(&[]);
                 bytes += payload.len() as u64;
@@ -190,11 +234,16 @@ fn main() -> ExitCode {
             None => {}
         }
     }
-    let done = Instant::now();
+    // Reading until idle: the run ended with the last message, not the idle wait.
+    let done = if args.idle.is_some() && first.is_some() {
+        last
+    } else {
+        Instant::now()
+    };
     let total = done.duration_since(started).as_secs_f64();
     let from_first = first.map_or(0.0, |f| done.duration_since(f).as_secs_f64());
     println!(
-        "{{\"sink\":\"{}\",\"messages\":{count},\"rejected\":{rejected},\"bytes\":{bytes},\"elapsed_s\":{total:.3},\"msgs_per_s\":{:.0},\
+        "{{\"sink\":\"{}\",\"messages\":{count},\"rejected\":{rejected},\"bytes\":{bytes},\"key_bytes\":{key_bytes},\"elapsed_s\":{total:.3},\"msgs_per_s\":{:.0},\
 \"from_first_s\":{from_first:.3},\"from_first_msgs_per_s\":{:.0}}}",
         args.sink.as_str(),
         count as f64 / total,

@@ -407,3 +407,59 @@ fn a_failed_dead_letter_delivery_holds_the_partition_until_it_is_delivered() {
         diff(&figures(&samples(&service.metrics()), false), &want, 10)
     });
 }
+
+#[test]
+fn sigterm_stops_the_service_and_its_partitions_move_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let (file, n) = sim_file(dir.path(), 400, 7);
+    produce(&broker.brokers(), "term", 2, &[&file], &[]);
+    let mut first = Service::start(
+        &broker.brokers(),
+        "term",
+        "g-term",
+        &dir.path().join("a"),
+        &[],
+    );
+    eventually("all consumed", Duration::from_secs(60), || {
+        let c = consumed(&first) as usize;
+        if c == n {
+            vec![]
+        } else {
+            vec![format!("{c} of {n}")]
+        }
+    });
+    // Closing the consumer once waited forever for an unassign that nobody made (the
+    // rebalance callback only records, and the loop had already returned).
+    let pid = first.pid().expect("running");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(first.stop());
+    });
+    let status = rx.recv_timeout(Duration::from_secs(60));
+    if status.is_err() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    let status = status.expect("the service did not exit within 60 s of SIGTERM");
+    assert!(status.success(), "exit status {status:?}");
+    // It left the group: a new member gets every partition now, not after the
+    // session timeout, and restores the state from the changelog.
+    let second = Service::start(
+        &broker.brokers(),
+        "term",
+        "g-term",
+        &dir.path().join("b"),
+        &[],
+    );
+    eventually("restored", Duration::from_secs(20), || {
+        let owned = second.metric("hotline_kafka_partitions_owned");
+        if owned == 2.0 && second.metric("hotline_restored_orders_total") > 0.0 {
+            vec![]
+        } else {
+            vec![format!("owns {owned} partitions")]
+        }
+    });
+    assert_eq!(consumed(&second), 0.0, "nothing read again from the input");
+}

@@ -13,6 +13,9 @@ use crate::event::Month;
 /// Hashes per changelog record (8 bytes each: 512 KiB).
 pub const CHUNK: usize = 64 * 1024;
 
+/// Up to this many hashes are inserted in place rather than sorted in.
+const FEW: usize = 16;
+
 /// The tombstone hash of an order.
 pub fn key(center: &str, order_id: &str) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -59,10 +62,23 @@ impl Tombstones {
         let m = self.months.entry(month).or_default();
         let before = m.sorted.len();
         m.sorted.extend(hashes);
-        if m.sorted.len() != before {
+        let added = m.sorted.len() - before;
+        if added == 0 {
+            return;
+        }
+        m.dirty = true;
+        if added <= FEW {
+            // Into place: a memmove, where a sort of the whole set costs O(n log n) per
+            // call (late events of an evicted month each add one).
+            let new = m.sorted.split_off(before);
+            for h in new {
+                if let Err(i) = m.sorted.binary_search(&h) {
+                    m.sorted.insert(i, h);
+                }
+            }
+        } else {
             m.sorted.sort_unstable();
             m.sorted.dedup();
-            m.dirty = true;
         }
     }
 
@@ -138,6 +154,20 @@ impl Tombstones {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn few_and_many_hashes_land_sorted_and_deduplicated() {
+        let m: Month = "2024-08".parse().unwrap();
+        let mut t = Tombstones::default();
+        t.add(m, [5, 1, 3, 3]);
+        t.add(m, [3, 2]);
+        t.add(m, (0..100u64).rev().map(|i| i * 2));
+        t.add(m, []);
+        let set = &t.months[&m].sorted;
+        assert!(set.windows(2).all(|w| w[0] < w[1]), "{set:?}");
+        assert_eq!(t.len(), 103, "0, 2, ..., 198 plus 1, 3 and 5");
+        assert!(t.contains(5) && t.contains(198) && !t.contains(7));
+    }
 
     #[test]
     fn tombstones_round_trip_through_their_records_and_expire() {

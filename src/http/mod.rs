@@ -159,7 +159,21 @@ impl HttpState {
     }
 
     fn as_of(&self) -> Millis {
-        let wm = self.shared.watermark().unwrap_or(Millis::MIN);
+        // The group's watermark: a member that owns no partition (more instances than
+        // partitions) has none of its own, and would show the bulletin as of 1970.
+        let group = self
+            .board
+            .entries(Scope::Group)
+            .into_values()
+            .map(|e| e.snapshot.as_of)
+            .max();
+        let wm = self
+            .shared
+            .watermark()
+            .into_iter()
+            .chain(group)
+            .max()
+            .unwrap_or(Millis::MIN);
         self.as_of.at(wm, wall_clock())
     }
 
@@ -341,5 +355,45 @@ async fn readyz(State(st): State<Arc<HttpState>>) -> Response {
             format!("not ready: {}\n", st.health.reason()),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EngineConfig;
+    use crate::engine::PartitionSnapshot;
+    use crate::view::Entry;
+
+    #[test]
+    fn a_member_owning_no_partition_takes_the_groups_watermark() {
+        let shared = Shared::new(EngineConfig::default(), None);
+        let board = Board::new();
+        let at = 1_676_865_191_000;
+        board.publish_remote(
+            0,
+            Some(Entry {
+                snapshot: Arc::new(PartitionSnapshot {
+                    as_of: at,
+                    ..PartitionSnapshot::default()
+                }),
+                published_at: at,
+            }),
+        );
+        let assessment = Arc::new(Assessment::default());
+        let exposition = Arc::new(Exposition::new(
+            board.clone(),
+            shared.clone(),
+            assessment.clone(),
+        ));
+        let st = HttpState::new(
+            shared,
+            board,
+            assessment,
+            exposition,
+            Arc::new(Health::default()),
+            AsOf::Watermark,
+        );
+        assert_eq!(st.as_of(), at);
     }
 }

@@ -233,8 +233,8 @@ fn read_blocks(
             if data.is_empty() {
                 break;
             }
-            let newlines = data.iter().filter(|&&b| b == b'\n').count() as u64;
-            lines += count_lines(&data);
+            let (newlines, non_blank) = count_lines(&data);
+            lines += non_blank;
             while outstanding >= IN_FLIGHT {
                 credits.recv().map_err(|_| ReplayError::Thread("worker"))?;
                 outstanding -= 1;
@@ -263,14 +263,33 @@ fn read_blocks(
 }
 
 fn memchr_last(b: &[u8]) -> Option<usize> {
-    b.iter().rposition(|&c| c == b'\n')
+    memchr::memrchr(b'\n', b)
 }
 
-/// Non-blank lines.
-fn count_lines(data: &[u8]) -> u64 {
-    data.split(|&b| b == b'\n')
-        .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-        .count() as u64
+/// The pieces of `data` between newlines, as `data.split(|&b| b == b'\n')` gives them,
+/// found with memchr's vectorised search: the byte-at-a-time split and counts were a
+/// tenth of a replay's CPU time (the reader thread's part of it on the critical path).
+fn lines(data: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut start = 0;
+    memchr::memchr_iter(b'\n', data)
+        .map(Some)
+        .chain(std::iter::once(None))
+        .map(move |end| {
+            let end = end.unwrap_or(data.len());
+            let line = &data[start..end];
+            start = end + 1;
+            line
+        })
+}
+
+/// Newlines, and non-blank lines.
+fn count_lines(data: &[u8]) -> (u64, u64) {
+    let (mut newlines, mut non_blank) = (0u64, 0u64);
+    for l in lines(data) {
+        newlines += 1;
+        non_blank += u64::from(!l.iter().all(u8::is_ascii_whitespace));
+    }
+    (newlines - 1, non_blank)
 }
 
 #[derive(Debug, Default)]
@@ -336,7 +355,7 @@ impl Worker {
         let mut out: Vec<Vec<u8>> = vec![Vec::with_capacity(b.data.len() / shards + 64); shards];
         let mut max_at = Millis::MIN;
         let mut dead = Vec::new();
-        for (i, line) in b.data.split(|&c| c == b'\n').enumerate() {
+        for (i, line) in lines(&b.data).enumerate() {
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
                 msg = rest;
@@ -480,4 +499,36 @@ pub fn apply_lines<'a>(
     let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
     partition.advance(t);
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::EngineConfig;
+
+    #[test]
+    fn lines_are_cut_as_split_cuts_them() {
+        for data in [&b""[..], b"\n", b"a", b"a\n", b"a\nb", b"\n\na\n \nb\r\n"] {
+            let want: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+            assert_eq!(lines(data).collect::<Vec<_>>(), want, "{data:?}");
+        }
+        assert_eq!(count_lines(b"\n\na\n \nb\r\n"), (5, 2));
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_opened_fails_the_replay_instead_of_hanging_it() {
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let shared = Shared::new(EngineConfig::default(), None);
+            let board = Board::new();
+            let files = [PathBuf::from("/nonexistent/hotline-pulse-replay.jsonl")];
+            let r = replay(&files, &shared, &board, 2, AsOf::Watermark, None);
+            let _ = tx.send(matches!(r, Err(ReplayError::Open { .. })));
+        });
+        // A deadlock, not a speed goal: the replay returns at once or never.
+        let failed = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the replay hung on a file it could not open");
+        assert!(failed, "expected ReplayError::Open");
+    }
 }
