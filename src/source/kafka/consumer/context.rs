@@ -123,12 +123,19 @@ impl ClientContext for Ctx {
             if *p < 0 || s.hi_offset < 0 {
                 continue;
             }
-            // Position: what was handed to the application, else the committed offset,
-            // else the partition's start (nothing read yet).
-            let position = [s.app_offset, s.committed_offset, s.lo_offset, 0]
-                .into_iter()
-                .find(|&o| o >= 0)
-                .unwrap_or(0);
+            // Position: what was handed to the application, else where fetching starts
+            // (a partition taken over at its end hands nothing over while it stays
+            // idle, and is caught up), else the committed offset, else its start.
+            let position = [
+                s.app_offset,
+                s.next_offset,
+                s.committed_offset,
+                s.lo_offset,
+                0,
+            ]
+            .into_iter()
+            .find(|&o| o >= 0)
+            .unwrap_or(0);
             let l = (s.hi_offset - position).max(0);
             if lag.contains_key(p) || s.fetch_state == "active" {
                 lag.insert(*p, l);
