@@ -424,7 +424,7 @@ printf '%-46s %9s   (input messages re-read: %s)\n' "restore, hotline_restore_du
   "$(median "${RESTORE_METRIC[@]}")" "${RESTORE_REREAD[*]}"
 if ((RHIGH != EVENTS)); then
   echo "  NOTE: the broker reports a high watermark of $RHIGH for $EVENTS messages (tansu's ListOffsets);" \
-    "the restore read the changelog only up to its last batch and the input again from offset 0"
+    "the restore reads the changelog up to its own claim record, so it does not depend on it"
 fi
 printf '%-46s %9s   (%s orders in one partition)\n' "restore seconds per million orders" \
   "$(calc "$(median "${RESTORE_METRIC[@]}") * 1000000 / $ORDERS")" "$ORDERS"
