@@ -349,7 +349,14 @@ fn a_failed_dead_letter_delivery_holds_the_partition_until_it_is_delivered() {
         "hold",
         "g-hold",
         &dir.path().join("s"),
-        &["--kafka-option", "message.timeout.ms=2000"],
+        &[
+            "--kafka-option",
+            "message.timeout.ms=2000",
+            // The producers learn of the deleted topic from their next metadata
+            // refresh; until then tansu accepts writes to a topic it no longer lists.
+            "--kafka-option",
+            "topic.metadata.refresh.interval.ms=200",
+        ],
     );
     eventually("caught up", Duration::from_secs(60), || {
         let c = committed(&broker.brokers(), "g-hold", "hold", 1);
@@ -361,6 +368,7 @@ fn a_failed_dead_letter_delivery_holds_the_partition_until_it_is_delivered() {
     });
     // The dead-letter topic goes away: copies cannot be delivered.
     broker.topic(&["delete", "hold.dlq"]);
+    std::thread::sleep(Duration::from_secs(1));
     let bad = br#"{not json"#;
     let (later, _) = sim_file(dir.path(), 50, 12);
     produce_raw(&broker.brokers(), "hold", 0, &[(None, bad)]);
