@@ -5,135 +5,26 @@
 //! Cells hold a reference on every label of their key, and a cell that falls back to
 //! zero is removed, so that labels are freed with the last order that named them.
 
+mod handling;
+mod keyed;
+
 use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
-use serde::{Deserialize, Serialize};
 
-use super::counts::{CentreCounts, LiveCounts, UnitCounts, HANDLING_BUCKETS_SECS};
-use super::derive::{Contribution, OverdueRow, Record, UnitContribution};
+pub use self::handling::{sparse_key, sparse_value, Handling};
+use self::keyed::keyed;
+pub use self::keyed::{Dim, NO_LABEL};
+use super::counts::{CentreCounts, LiveCounts, UnitCounts};
+use super::derive::{Contribution, OverdueRow, UnitContribution};
 use super::labels::{Interner, LabelId};
-use crate::event::{Channel, Disposition, Month, Purpose, Satisfaction};
+use crate::event::{Channel, Disposition, Month, Purpose};
 
 /// Records by channel × purpose × disposition.
 pub const RECORD_CELLS: usize = 8 * 6 * 3;
 
 pub fn record_index(c: Channel, p: Purpose, d: Disposition) -> usize {
     (c.index() * 6 + p.index()) * 3 + d.index()
-}
-
-/// "No second key" in a keyed count.
-pub const NO_LABEL: LabelId = LabelId::MAX;
-
-/// The dimensions of the centre's keyed counts: one or two labels each.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Dim {
-    /// Valid records by appeal category (诉求分类).
-    Category,
-    /// Valid records by hot topic.
-    Topic,
-    /// Orders whose latest callback is unsatisfied, by problem (topic, else category).
-    UnsatisfiedProblem,
-    /// The same by (problem, the unit rated).
-    UnsatisfiedProblemUnit,
-    /// 未一次办结办件 by problem.
-    NotFirstTimeProblem,
-    /// Valid consultations not answered at the desk, by problem.
-    NotAnsweredProblem,
-}
-
-/// One order's keyed counts: (dimension, label, second label or [`NO_LABEL`]).
-pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 6]>;
-
-/// Handling time of completed assignments: fixed buckets for Prometheus, and a sparse
-/// log-linear histogram (1/128 relative precision) for quantiles, which costs memory
-/// only for the values a cell has.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Handling {
-    pub buckets: [i64; 12],
-    pub count: i64,
-    pub sum_ms: i64,
-    /// (bucket key, count), sorted by key.
-    pub sparse: Vec<(u32, i64)>,
-}
-
-/// The sparse histogram's bucket of `secs`: exact below 256, else 8 significant bits.
-pub fn sparse_key(secs: u64) -> u32 {
-    if secs < 256 {
-        return secs as u32;
-    }
-    let e = 63 - secs.leading_zeros() - 7;
-    (e << 8) | (secs >> e) as u32
-}
-
-/// The smallest value of a sparse bucket.
-pub fn sparse_value(key: u32) -> u64 {
-    let e = key >> 8;
-    let m = u64::from(key & 0xff);
-    if e == 0 {
-        m
-    } else {
-        m << e
-    }
-}
-
-impl Handling {
-    pub fn record(&mut self, ms: i64, sign: i64) {
-        let ms = ms.max(0);
-        let secs = (ms / 1000) as u64;
-        if let Some(i) = HANDLING_BUCKETS_SECS.iter().position(|&b| secs <= b) {
-            self.buckets[i] += sign;
-        }
-        self.count += sign;
-        self.sum_ms += sign * ms;
-        self.add_sparse(sparse_key(secs), sign);
-    }
-
-    fn add_sparse(&mut self, key: u32, n: i64) {
-        match self.sparse.binary_search_by_key(&key, |&(k, _)| k) {
-            Ok(i) => {
-                self.sparse[i].1 += n;
-                if self.sparse[i].1 == 0 {
-                    self.sparse.remove(i);
-                }
-            }
-            Err(i) => self.sparse.insert(i, (key, n)),
-        }
-    }
-
-    /// Adds another histogram's counts.
-    pub fn merge(&mut self, other: &Handling) {
-        for i in 0..self.buckets.len() {
-            self.buckets[i] += other.buckets[i];
-        }
-        self.count += other.count;
-        self.sum_ms += other.sum_ms;
-        for &(k, n) in &other.sparse {
-            self.add_sparse(k, n);
-        }
-    }
-
-    /// The value at quantile `q` (seconds), from the sparse buckets.
-    pub fn quantile(&self, q: f64) -> Option<u64> {
-        let total: i64 = self.sparse.iter().map(|&(_, n)| n).sum();
-        if total <= 0 {
-            return None;
-        }
-        let rank = ((q * total as f64).ceil() as i64).clamp(1, total);
-        let mut seen = 0;
-        for &(k, n) in &self.sparse {
-            seen += n;
-            if seen >= rank {
-                return Some(sparse_value(k));
-            }
-        }
-        self.sparse.last().map(|&(k, _)| sparse_value(k))
-    }
-
-    pub fn is_zero(&self) -> bool {
-        self.count == 0 && self.sparse.is_empty() && self.buckets.iter().all(|&b| b == 0)
-    }
 }
 
 #[derive(Debug, Default)]
@@ -180,42 +71,6 @@ pub struct Cells {
     pub months: HashMap<(LabelId, Month), MonthCells, FxBuildHasher>,
     pub live: HashMap<(LabelId, LabelId), LiveCounts, FxBuildHasher>,
     pub live_dirty: bool,
-}
-
-/// The problem an order is about in the analysis: its topic, else its category.
-pub fn problem(r: &Record) -> Option<LabelId> {
-    r.topic.or(r.category)
-}
-
-/// An order's keyed counts.
-pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
-    let mut k = Keyed::new();
-    if let Some(r) = &c.centre.record {
-        if r.disposition != Disposition::Invalid {
-            k.push((
-                Dim::Category,
-                r.category.unwrap_or(default_category),
-                NO_LABEL,
-            ));
-            if let Some(t) = r.topic {
-                k.push((Dim::Topic, t, NO_LABEL));
-            }
-        }
-        let p = problem(r).unwrap_or(default_category);
-        if c.centre.rating.map(|r| r.satisfaction) == Some(Satisfaction::Unsatisfied) {
-            k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
-            if let Some(u) = c.centre.rated_unit {
-                k.push((Dim::UnsatisfiedProblemUnit, p, u));
-            }
-        }
-        if c.centre.counts.not_first_time != 0 {
-            k.push((Dim::NotFirstTimeProblem, p, NO_LABEL));
-        }
-        if c.centre.counts.consultations_not_answered != 0 {
-            k.push((Dim::NotAnsweredProblem, p, NO_LABEL));
-        }
-    }
-    k
 }
 
 impl Cells {

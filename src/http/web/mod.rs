@@ -17,15 +17,19 @@
 //! Certificates are re-read when their files change (cert-manager rotates them in
 //! place), at most once a second.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
 
-use openssl::ssl::{SslAcceptor, SslFiletype, SslMethod, SslVerifyMode, SslVersion};
-use parking_lot::Mutex;
+use openssl::ssl::SslVersion;
 use serde::Deserialize;
 use serde_json::{json, Value};
+
+mod auth;
+mod tls;
+
+pub use self::auth::{basic_credentials, BasicAuth};
+use self::tls::build_acceptor;
+pub use self::tls::Tls;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebConfigError {
@@ -195,204 +199,9 @@ impl WebConfig {
     }
 }
 
-/// An OpenSSL server context from the settings (Mozilla's intermediate profile).
-fn build_acceptor(t: &TlsSettings) -> Result<SslAcceptor, String> {
-    let mut b = SslAcceptor::mozilla_intermediate_v5(SslMethod::tls_server())
-        .map_err(|e| format!("tls_server_config: cannot set up TLS: {e}"))?;
-    b.set_certificate_chain_file(&t.cert_file).map_err(|e| {
-        format!(
-            "tls_server_config.cert_file {}: not a readable PEM certificate ({e})",
-            t.cert_file.display()
-        )
-    })?;
-    // The key's own error text is left out: it could quote key material.
-    b.set_private_key_file(&t.key_file, SslFiletype::PEM)
-        .map_err(|_| {
-            format!(
-                "tls_server_config.key_file {}: not a readable PEM private key",
-                t.key_file.display()
-            )
-        })?;
-    b.check_private_key()
-        .map_err(|_| "tls_server_config: key_file does not match cert_file".to_owned())?;
-    if let Some(ca) = &t.client_ca_file {
-        b.set_ca_file(ca).map_err(|e| {
-            format!(
-                "tls_server_config.client_ca_file {}: not a readable PEM file ({e})",
-                ca.display()
-            )
-        })?;
-    }
-    match t.client_auth {
-        ClientAuth::NoClientCert => {}
-        ClientAuth::VerifyClientCertIfGiven => b.set_verify(SslVerifyMode::PEER),
-        ClientAuth::RequireAndVerifyClientCert => {
-            b.set_verify(SslVerifyMode::PEER | SslVerifyMode::FAIL_IF_NO_PEER_CERT)
-        }
-    }
-    b.set_min_proto_version(t.min_version)
-        .and_then(|()| b.set_max_proto_version(t.max_version))
-        .map_err(|e| format!("tls_server_config: versions: {e}"))?;
-    Ok(b.build())
-}
-
-fn mtime(p: &Path) -> Option<SystemTime> {
-    std::fs::metadata(p).and_then(|m| m.modified()).ok()
-}
-
-/// The server's TLS context, rebuilt when the certificate or key file changes.
-pub struct Tls {
-    settings: TlsSettings,
-    current: Mutex<TlsCurrent>,
-}
-
-struct TlsCurrent {
-    acceptor: Arc<SslAcceptor>,
-    stamps: (Option<SystemTime>, Option<SystemTime>),
-    checked: Instant,
-}
-
-impl Tls {
-    pub fn new(settings: TlsSettings) -> Result<Self, String> {
-        let acceptor = Arc::new(build_acceptor(&settings)?);
-        let stamps = (mtime(&settings.cert_file), mtime(&settings.key_file));
-        Ok(Tls {
-            settings,
-            current: Mutex::new(TlsCurrent {
-                acceptor,
-                stamps,
-                checked: Instant::now(),
-            }),
-        })
-    }
-
-    /// The context for a new connection.
-    pub fn acceptor(&self) -> Arc<SslAcceptor> {
-        let mut c = self.current.lock();
-        if c.checked.elapsed() >= Duration::from_secs(1) {
-            c.checked = Instant::now();
-            let stamps = (
-                mtime(&self.settings.cert_file),
-                mtime(&self.settings.key_file),
-            );
-            if stamps != c.stamps {
-                match build_acceptor(&self.settings) {
-                    Ok(a) => {
-                        tracing::info!("TLS certificate reloaded");
-                        c.acceptor = Arc::new(a);
-                        c.stamps = stamps;
-                    }
-                    // Half-written files during a rotation: keep serving the old pair
-                    // and try again at the next connection.
-                    Err(e) => {
-                        crate::rate_limited!(warn, error = %e, "cannot reload the TLS certificate")
-                    }
-                }
-            }
-        }
-        c.acceptor.clone()
-    }
-}
-
-/// Basic authentication against bcrypt hashes. bcrypt is slow on purpose, so a
-/// successful (user, password) pair is remembered, as exporter-toolkit does.
-pub struct BasicAuth {
-    users: HashMap<String, String>,
-    ok: Mutex<HashSet<(String, String)>>,
-    dummy: OnceLock<String>,
-}
-
-/// Most remembered successful logins; past it the memory starts afresh.
-const AUTH_CACHE: usize = 256;
-
-impl BasicAuth {
-    pub fn new(users: &BTreeMap<String, String>) -> Option<Self> {
-        (!users.is_empty()).then(|| BasicAuth {
-            users: users.clone().into_iter().collect(),
-            ok: Mutex::new(HashSet::new()),
-            dummy: OnceLock::new(),
-        })
-    }
-
-    /// A remembered success (no bcrypt).
-    pub fn known(&self, user: &str, password: &str) -> bool {
-        self.ok
-            .lock()
-            .contains(&(user.to_owned(), password.to_owned()))
-    }
-
-    /// Checks a password (blocking: bcrypt). An unknown user costs as much as a
-    /// known one, so response times do not tell which users exist.
-    pub fn verify(&self, user: &str, password: &str) -> bool {
-        let (hash, exists) = match self.users.get(user) {
-            Some(h) => (h.as_str(), true),
-            None => {
-                let cost = self
-                    .users
-                    .values()
-                    .next()
-                    .and_then(|h| h.parse::<bcrypt::HashParts>().ok())
-                    .map_or(bcrypt::DEFAULT_COST, |p| p.get_cost());
-                let dummy = self
-                    .dummy
-                    .get_or_init(|| bcrypt::hash("hotline-pulse", cost).unwrap_or_default());
-                (dummy.as_str(), false)
-            }
-        };
-        let ok = bcrypt::verify(password, hash).unwrap_or(false) && exists;
-        if ok {
-            let mut cache = self.ok.lock();
-            if cache.len() >= AUTH_CACHE {
-                cache.clear();
-            }
-            cache.insert((user.to_owned(), password.to_owned()));
-        }
-        ok
-    }
-}
-
-/// `user:password` from an `Authorization: Basic ...` header value.
-pub fn basic_credentials(header: &str) -> Option<(String, String)> {
-    use base64::Engine;
-    let (scheme, rest) = header.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(rest.trim())
-        .ok()?;
-    let text = String::from_utf8(raw).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_owned(), p.to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_parse() {
-        // "alice:pa:ss" — a colon in the password stays in it.
-        assert_eq!(
-            basic_credentials("Basic YWxpY2U6cGE6c3M="),
-            Some(("alice".into(), "pa:ss".into()))
-        );
-        assert_eq!(basic_credentials("Bearer abc"), None);
-        assert_eq!(basic_credentials("Basic !!!"), None);
-    }
-
-    #[test]
-    fn bcrypt_users_verify_and_unknown_users_fail() {
-        let hash = bcrypt::hash("s3cret", 4).unwrap();
-        let users = BTreeMap::from([("alice".to_owned(), hash)]);
-        let auth = BasicAuth::new(&users).unwrap();
-        assert!(!auth.known("alice", "s3cret"));
-        assert!(auth.verify("alice", "s3cret"));
-        assert!(auth.known("alice", "s3cret"));
-        assert!(!auth.verify("alice", "wrong"));
-        assert!(!auth.verify("bob", "s3cret"));
-        assert!(BasicAuth::new(&BTreeMap::new()).is_none());
-    }
 
     #[test]
     fn errors_name_the_key_never_the_hash() {

@@ -1,0 +1,67 @@
+//! The centre's keyed counts: which labelled counts (category, topic, the analysis'
+//! problems) an order contributes to.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::derive::{Contribution, Record};
+use crate::engine::labels::LabelId;
+use crate::event::{Disposition, Satisfaction};
+
+/// "No second key" in a keyed count.
+pub const NO_LABEL: LabelId = LabelId::MAX;
+
+/// The dimensions of the centre's keyed counts: one or two labels each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dim {
+    /// Valid records by appeal category (诉求分类).
+    Category,
+    /// Valid records by hot topic.
+    Topic,
+    /// Orders whose latest callback is unsatisfied, by problem (topic, else category).
+    UnsatisfiedProblem,
+    /// The same by (problem, the unit rated).
+    UnsatisfiedProblemUnit,
+    /// 未一次办结办件 by problem.
+    NotFirstTimeProblem,
+    /// Valid consultations not answered at the desk, by problem.
+    NotAnsweredProblem,
+}
+
+/// One order's keyed counts: (dimension, label, second label or [`NO_LABEL`]).
+pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 6]>;
+/// The problem an order is about in the analysis: its topic, else its category.
+pub fn problem(r: &Record) -> Option<LabelId> {
+    r.topic.or(r.category)
+}
+
+/// An order's keyed counts.
+pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
+    let mut k = Keyed::new();
+    if let Some(r) = &c.centre.record {
+        if r.disposition != Disposition::Invalid {
+            k.push((
+                Dim::Category,
+                r.category.unwrap_or(default_category),
+                NO_LABEL,
+            ));
+            if let Some(t) = r.topic {
+                k.push((Dim::Topic, t, NO_LABEL));
+            }
+        }
+        let p = problem(r).unwrap_or(default_category);
+        if c.centre.rating.map(|r| r.satisfaction) == Some(Satisfaction::Unsatisfied) {
+            k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
+            if let Some(u) = c.centre.rated_unit {
+                k.push((Dim::UnsatisfiedProblemUnit, p, u));
+            }
+        }
+        if c.centre.counts.not_first_time != 0 {
+            k.push((Dim::NotFirstTimeProblem, p, NO_LABEL));
+        }
+        if c.centre.counts.consultations_not_answered != 0 {
+            k.push((Dim::NotAnsweredProblem, p, NO_LABEL));
+        }
+    }
+    k
+}
