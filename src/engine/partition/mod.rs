@@ -1,7 +1,8 @@
 //! One slice of state with a single writer: the orders of one Kafka partition (or of
 //! one replay shard), their timers and tombstones, and the counters they feed.
 //!
-//! - `mod.rs` — applying events, time passing, retention.
+//! - `mod.rs` — applying events.
+//! - `retention` — time passing: timers, evicting old months, tombstones.
 //! - `busy` — orders with many events: stashed, settled in bulk.
 //! - `publish` — the snapshot the read side sees.
 //! - `changelog` — what changed since the last commit, and restoring from it.
@@ -9,9 +10,10 @@
 mod busy;
 mod changelog;
 mod publish;
+mod retention;
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -22,7 +24,7 @@ pub use changelog::{ChangeRecord, RestoreError, TOMBSTONE_PREFIX};
 use super::cells::Cells;
 use super::derive::{Ctx, Derived};
 use super::labels::{Interner, LabelId};
-use super::orders::{Order, Orders, Placement, NO_TIMER};
+use super::orders::{Order, Orders, Placement};
 use super::snapshot::MonthView;
 use super::tombstones::{self, Tombstones};
 use super::{LocalStats, Outcome, Shared};
@@ -136,43 +138,6 @@ impl Partition {
             tz: self.shared.config.tz,
             as_of,
             due_soon_window_ms: self.shared.config.due_soon_window_ms,
-        }
-    }
-
-    /// Moves the as-of time forward (never back): open assignments whose deadline
-    /// passes become overdue, months that leave the retention window are evicted.
-    pub fn advance(&mut self, as_of: Millis) {
-        if as_of <= self.as_of {
-            return;
-        }
-        let config = &self.shared.config;
-        let cutoff = month_of(as_of, config.tz).pred(config.retention_months.saturating_sub(1));
-        let grace = config.tombstone_grace_months;
-        if self.cutoff.is_none_or(|c| c < cutoff) {
-            self.cutoff = Some(cutoff);
-            // Every applied contribution is the one at self.as_of: evict with that.
-            self.settle_all();
-            self.evict_before(cutoff);
-            self.tombstones.expire_before(cutoff.pred(grace));
-        }
-        let before = self.as_of;
-        self.as_of = as_of;
-        while let Some(&Reverse((t, slot))) = self.timers.peek() {
-            if t > as_of {
-                break;
-            }
-            self.timers.pop();
-            // Only the order's earliest pending timer is live; others are stale copies.
-            if self.orders.get(slot).is_some_and(|o| o.timer == t) {
-                if let Some(o) = self.orders.get_mut(slot) {
-                    o.timer = NO_TIMER;
-                }
-                // A busy order with stashed events: settling derives it at `as_of`.
-                self.settle(slot);
-                let applied = self.applied(slot, before);
-                let now = self.derive(slot, as_of);
-                self.commit(slot, &applied, now);
-            }
         }
     }
 
@@ -327,60 +292,6 @@ impl Partition {
         }
         if let Some(big) = self.big.get_mut(&slot) {
             big.applied = after;
-        }
-    }
-
-    /// Removes an order and its contribution, leaving a tombstone.
-    fn evict(&mut self, slot: u32) {
-        if let Some((m, h)) = self.remove_order(slot) {
-            self.tombstones.add(m, [h]);
-        }
-    }
-
-    /// Removes an order and its contribution; returns its tombstone (month, hash) for
-    /// the caller to add.
-    fn remove_order(&mut self, slot: u32) -> Option<(Month, u64)> {
-        // Stashed events hold labels, and may move the order's month.
-        self.settle(slot);
-        let applied = self.applied(slot, self.as_of);
-        self.commit(slot, &applied, Derived::default());
-        self.big.remove(&slot);
-        let order = self.orders.remove(slot)?;
-        let tombstone = applied.contribution.month.map(|m| {
-            let h = tombstones::key(self.labels.name(order.center), order.order_id());
-            (m, h)
-        });
-        if self.track_changes {
-            self.removed.push(self.changelog_key(&order));
-        }
-        for ev in order.events() {
-            ev.kind.for_each_label(|&l| self.labels.release(l));
-        }
-        self.labels.release(order.center);
-        tombstone
-    }
-
-    fn evict_before(&mut self, cutoff: Month) {
-        let old: Vec<u32> = self
-            .orders
-            .iter()
-            .filter(|(_, o)| o.month.is_some_and(|m| m < cutoff))
-            .map(|(slot, _)| slot)
-            .collect();
-        // A month's tombstones go in as one batch: the set is kept sorted, and adding
-        // them one by one re-sorted it per order (quadratic: a 12-month replay with
-        // 3-month retention spent minutes in the sort).
-        let mut tombstones: BTreeMap<Month, Vec<u64>> = BTreeMap::new();
-        for slot in old {
-            if let Some((m, h)) = self.remove_order(slot) {
-                tombstones.entry(m).or_default().push(h);
-            }
-        }
-        for (m, hashes) in tombstones {
-            self.tombstones.add(m, hashes);
-        }
-        for (center, month) in self.cells.months_before(cutoff) {
-            self.cells.remove_month(&mut self.labels, center, month);
         }
     }
 
