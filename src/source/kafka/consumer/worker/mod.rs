@@ -4,22 +4,22 @@
 //! input offset is safe to commit — never past a change or a dead letter that is not
 //! durable yet.
 
+mod changes;
+mod letters;
+
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::producer::BaseRecord;
-use rdkafka::types::RDKafkaErrorCode;
-
-use super::dead_letter::{Letter, TRUNCATED_BYTES};
-use super::restore::{self, epoch_headers, Restored};
+use self::changes::Pending;
+use self::letters::PendingLetter;
+use super::restore::{self, Restored};
 use super::views::ViewsOut;
-use super::{cache, Settings};
-use crate::engine::{ChangeRecord, Partition};
+use super::Settings;
+use crate::engine::Partition;
 use crate::event::{decode, DecodeCtx, Millis, RejectReason};
-use crate::source::kafka::producer::{self, Batch, DeadLetterState, Delivery, DlqState};
+use crate::source::kafka::producer::DlqState;
 use crate::source::wall_clock;
 
 /// Consumed messages handed to a worker: payloads and keys in one buffer.
@@ -90,22 +90,6 @@ pub enum FromWorker {
         partition: i32,
         offset: Option<i64>,
     },
-}
-
-/// A commit's changelog records in flight.
-struct Pending {
-    seq: u64,
-    offset: Option<i64>,
-    batch: Arc<Batch>,
-    keys: Vec<Vec<u8>>,
-}
-
-/// A dead-letter copy until its delivery is confirmed.
-struct PendingLetter {
-    letter: Letter,
-    state: Arc<DeadLetterState>,
-    retry_at: Option<Instant>,
-    backoff: Duration,
 }
 
 const PUBLISH_EVERY: Duration = Duration::from_millis(200);
@@ -294,70 +278,6 @@ impl Worker {
             .inc_by(bytes);
     }
 
-    fn reject(
-        &mut self,
-        reason: RejectReason,
-        field: Option<&'static str>,
-        offset: i64,
-        key: Option<&[u8]>,
-        payload: &[u8],
-    ) {
-        self.s.shared.stats.reject(reason);
-        crate::rate_limited!(
-            warn,
-            partition = self.p,
-            offset,
-            reason = reason.code(),
-            field,
-            "rejected message (dead-lettered)"
-        );
-        let letter = Letter::new(
-            reason,
-            key,
-            payload,
-            &self.s.kafka.topic,
-            self.p,
-            offset,
-            self.s.dlq_max_bytes,
-        );
-        if letter.truncated() {
-            self.s.metrics.dead_letter_truncated.inc();
-        }
-        let state = DeadLetterState::new(reason);
-        let mut pending = PendingLetter {
-            letter,
-            state,
-            retry_at: None,
-            backoff: Duration::from_millis(200),
-        };
-        self.send_letter(&mut pending);
-        self.letters.push_back(pending);
-        self.s.metrics.dead_letter_pending.inc();
-    }
-
-    fn send_letter(&self, l: &mut PendingLetter) {
-        l.state.retry();
-        let numbers = l.letter.numbers();
-        let record = l.letter.record(
-            &self.s.kafka.dlq_topic,
-            &numbers,
-            Box::new(Delivery::DeadLetter(l.state.clone())),
-        );
-        if let Err((e, _)) = producer::send(&self.s.producer, record, || false) {
-            // Refused before it was queued: handled like a failed delivery.
-            tracing::debug!(partition = self.p, error = %e, "dead-letter copy not queued");
-            l.retry_at = Some(Instant::now() + l.backoff);
-            if matches!(
-                e.rdkafka_error_code(),
-                Some(RDKafkaErrorCode::MessageSizeTooLarge)
-            ) {
-                l.letter.truncate(TRUNCATED_BYTES);
-                self.s.metrics.dead_letter_truncated.inc();
-                l.retry_at = Some(Instant::now());
-            }
-        }
-    }
-
     fn housekeeping(&mut self) {
         if self.last_tick.elapsed() >= TICK_EVERY {
             // Time passes for open orders even without events.
@@ -378,46 +298,6 @@ impl Worker {
         }
     }
 
-    /// Retries failed dead-letter copies (cut to size when the topic refused their
-    /// size); forgets delivered ones.
-    fn check_letters(&mut self) {
-        let now = Instant::now();
-        let mut failing = false;
-        let mut letters = std::mem::take(&mut self.letters);
-        for l in letters.iter_mut() {
-            if let (DlqState::Failed(code), None) = (l.state.get(), l.retry_at) {
-                if code == RDKafkaErrorCode::MessageSizeTooLarge && !l.letter.truncated() {
-                    l.letter.truncate(TRUNCATED_BYTES);
-                    self.s.metrics.dead_letter_truncated.inc();
-                    l.retry_at = Some(now);
-                } else {
-                    crate::rate_limited!(error, partition = self.p, offset = l.letter.offset, error = %code, "dead-letter copy failed: the partition holds until it is delivered");
-                    l.retry_at = Some(now + l.backoff);
-                    l.backoff = (l.backoff * 2).min(MAX_BACKOFF);
-                }
-            }
-            if l.retry_at.is_some_and(|t| t <= now) {
-                l.retry_at = None;
-                self.send_letter(l);
-            }
-            failing |= l.retry_at.is_some() || matches!(l.state.get(), DlqState::Failed(_));
-        }
-        let before = letters.len();
-        letters.retain(|l| l.retry_at.is_some() || l.state.get() != DlqState::Delivered);
-        self.s
-            .metrics
-            .dead_letter_pending
-            .sub((before - letters.len()) as i64);
-        self.letters = letters;
-        self.hold(if failing {
-            Some("dead_letter_failing")
-        } else if self.changelog_failing {
-            Some("changelog_failing")
-        } else {
-            None
-        });
-    }
-
     fn hold(&mut self, reason: Option<&'static str>) {
         if reason != self.held {
             self.held = reason;
@@ -425,107 +305,6 @@ impl Worker {
                 partition: self.p,
                 reason,
             });
-        }
-    }
-
-    /// Hands what changed to the changelog producer.
-    fn commit(&mut self) {
-        self.last_commit = Instant::now();
-        if self.partition.changes_pending() == 0
-            && self.inflight.is_empty()
-            && self.next_offset == self.frontier
-        {
-            self.since_commit = 0;
-            return;
-        }
-        let started = Instant::now();
-        let batch = Arc::new(Batch::default());
-        let mut keys = Vec::new();
-        let mut records = Vec::new();
-        self.partition.drain_changes(|r| records.push(r));
-        for ChangeRecord { key, value } in records {
-            self.produce_change(&batch, &key, value.as_deref());
-            keys.push(key);
-        }
-        self.s
-            .metrics
-            .commit_pause
-            .observe(started.elapsed().as_secs_f64());
-        self.inflight.push_back(Pending {
-            seq: self.seq,
-            offset: self.next_offset,
-            batch,
-            keys,
-        });
-        self.seq += 1;
-        self.since_commit = 0;
-    }
-
-    fn produce_change(&self, batch: &Arc<Batch>, key: &[u8], value: Option<&[u8]>) {
-        batch.outstanding.fetch_add(1, Ordering::AcqRel);
-        let mut record = BaseRecord::with_opaque_to(
-            &self.s.kafka.changelog_topic,
-            Box::new(Delivery::Changelog(batch.clone())),
-        )
-        .partition(self.p)
-        .key(key)
-        .headers(epoch_headers(&self.epoch));
-        if let Some(v) = value {
-            record = record.payload(v);
-        }
-        self.s.metrics.changelog_records.inc();
-        self.s
-            .metrics
-            .changelog_bytes
-            .inc_by((key.len() + value.map_or(0, <[u8]>::len)) as u64);
-        if producer::send(&self.s.producer, record, || false).is_err() {
-            batch.failed.store(true, Ordering::Release);
-            batch.outstanding.fetch_sub(1, Ordering::AcqRel);
-            self.s.metrics.changelog_errors.inc();
-        }
-    }
-
-    /// Moves the commit frontier over confirmed batches; a failed batch's keys are
-    /// written again and the frontier waits for that rewrite.
-    fn check_inflight(&mut self) {
-        while let Some(front) = self.inflight.front() {
-            if !front.batch.done() {
-                break;
-            }
-            let Some(done) = self.inflight.pop_front() else {
-                break;
-            };
-            if done.batch.failed() {
-                tracing::error!(
-                    partition = self.p,
-                    records = done.keys.len(),
-                    "changelog write failed: writing those orders again; commits wait"
-                );
-                self.partition.redirty(&done.keys);
-                self.barrier = self.seq;
-                self.changelog_failing = true;
-            } else if done.seq >= self.barrier {
-                self.frontier = done.offset.or(self.frontier);
-                self.changelog_failing = false;
-            }
-            if let Some(o) = done.batch.last_offset() {
-                self.changelog_end = self.changelog_end.max(o + 1);
-            }
-        }
-    }
-
-    /// The offset that is safe to commit: the frontier, held back by any dead-letter
-    /// copy not yet delivered.
-    fn committable(&self) -> Option<i64> {
-        let dlq_floor = self
-            .letters
-            .iter()
-            .filter(|l| l.retry_at.is_some() || l.state.get() != DlqState::Delivered)
-            .map(|l| l.letter.offset)
-            .min();
-        match (self.frontier, dlq_floor) {
-            (Some(f), Some(d)) => Some(f.min(d)),
-            (f, _) => f,
         }
     }
 
@@ -589,30 +368,6 @@ impl Worker {
         }
         if let Some(v) = self.views.as_mut() {
             v.flush(&self.s);
-        }
-    }
-
-    /// Writes the local cache: the state, which is exactly the changelog up to
-    /// `changelog_end` (everything this owner wrote is confirmed when this runs).
-    fn write_cache(&mut self) {
-        let Some(dir) = &self.s.state_dir else { return };
-        let high = self.changelog_end;
-        let mut records = Vec::new();
-        self.partition.export(|r| {
-            if let Some(v) = r.value {
-                records.push((r.key, v));
-            }
-        });
-        let stamp = cache::Stamp::of(&self.s, self.p);
-        let epoch = self.epoch.parse().unwrap_or(-1);
-        match cache::save(dir, &stamp, high, epoch, &records) {
-            Ok(()) => {
-                self.s.metrics.cache.with_label_values(&["written"]).inc();
-                tracing::debug!(partition = self.p, offset = high, "local cache written");
-            }
-            Err(e) => {
-                tracing::warn!(partition = self.p, error = %e, "cannot write the local cache")
-            }
         }
     }
 }
