@@ -33,7 +33,7 @@ pub fn key(center: &str, order_id: &str) -> u64 {
     h
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct MonthSet {
     /// Sorted, deduplicated.
     sorted: Vec<u64>,
@@ -43,7 +43,23 @@ struct MonthSet {
     chunks: u32,
 }
 
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+impl MonthSet {
+    /// The month's changelog records, `CHUNK` hashes each; returns how many.
+    fn records(&self, month: Month, out: &mut impl FnMut(Month, u32, Vec<u8>)) -> u32 {
+        let mut n = 0;
+        for chunk in self.sorted.chunks(CHUNK) {
+            out(
+                month,
+                n,
+                chunk.iter().flat_map(|h| h.to_le_bytes()).collect(),
+            );
+            n += 1;
+        }
+        n
+    }
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tombstones {
     months: BTreeMap<Month, MonthSet>,
     /// Months dropped after their grace period, with the chunks they had written.
@@ -112,20 +128,19 @@ impl Tombstones {
             }
         }
         for (&m, set) in self.months.iter_mut().filter(|(_, s)| s.dirty) {
-            let mut n = 0;
-            for chunk in set.sorted.chunks(CHUNK) {
-                out(
-                    m,
-                    n,
-                    Some(chunk.iter().flat_map(|h| h.to_le_bytes()).collect()),
-                );
-                n += 1;
-            }
+            let n = set.records(m, &mut |m, c, bytes| out(m, c, Some(bytes)));
             for c in n..set.chunks {
                 out(m, c, None);
             }
             set.chunks = n;
             set.dirty = false;
+        }
+    }
+
+    /// Every month's changelog records, changed or not: `(month, chunk, bytes)`.
+    pub fn records(&self, mut out: impl FnMut(Month, u32, Vec<u8>)) {
+        for (&m, set) in &self.months {
+            set.records(m, &mut out);
         }
     }
 
@@ -189,6 +204,10 @@ mod tests {
             assert!(back.restore_chunk(*m, *c, v.as_ref().unwrap()));
         }
         assert!(back.contains(key("12345", "A")) && back.contains(key("12345", "C")));
+        // Drained or not, every month is in the full record set (the local cache).
+        let mut all = Vec::new();
+        t.records(|m, c, v| all.push((m, c, Some(v))));
+        assert_eq!(all, records);
         t.expire_before(sep);
         assert!(!t.contains(key("12345", "A")) && t.contains(key("12345", "C")));
         let mut deletes = Vec::new();

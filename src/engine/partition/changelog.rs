@@ -125,14 +125,11 @@ impl Partition {
                 value: Some(self.changelog_value(order)),
             });
         }
-        let mut t = self.tombstones.clone();
-        t.drain(|m, c, v| {
-            if v.is_some() {
-                out(ChangeRecord {
-                    key: tombstone_key(m, c),
-                    value: v,
-                })
-            }
+        self.tombstones.records(|m, c, bytes| {
+            out(ChangeRecord {
+                key: tombstone_key(m, c),
+                value: Some(bytes),
+            })
         });
     }
 
