@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use chrono::{Datelike, Duration, NaiveDate, NaiveTime, Weekday};
 
 use super::model::centre_name;
 use super::text;
@@ -29,16 +29,11 @@ impl Week {
         NaiveDate::from_isoywd_opt(self.year, self.week, Weekday::Mon).unwrap_or_default()
     }
 
-    /// Its first instant, and the first instant of the next week, in `tz`.
+    /// Its first instant, and the first instant of the next week, in `tz`: local
+    /// midnights, each at the offset of its own day (a week with a DST change is an
+    /// hour shorter or longer than seven days).
     pub fn bounds(self, tz: TimeZone) -> (Millis, Millis) {
-        let at = |d: NaiveDate| {
-            let secs = d
-                .and_hms_opt(0, 0, 0)
-                .unwrap_or_default()
-                .and_utc()
-                .timestamp();
-            (secs - i64::from(tz.offset_secs())) * 1000
-        };
+        let at = |d: NaiveDate| tz.instant_of_local(&d.and_time(NaiveTime::MIN));
         let monday = self.monday();
         (at(monday), at(monday + Duration::days(7)))
     }
@@ -224,5 +219,33 @@ mod tests {
             let e = bad.parse::<Week>().unwrap_err();
             assert!(e.contains("YYYY-Www"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn bounds_are_local_midnights_across_daylight_saving_changes() {
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        let utc = |s: &str| crate::event::parse_timestamp(s, TimeZone::CHINA).unwrap();
+        let hour = 3_600_000;
+        // 2024-W13 ends on Sunday 31 March, when Berlin springs forward: it starts at
+        // +01:00 and its next Monday at +02:00.
+        let (start, end) = "2024-W13".parse::<Week>().unwrap().bounds(berlin);
+        assert_eq!(start, utc("2024-03-24T23:00:00Z"));
+        assert_eq!(end, utc("2024-03-31T22:00:00Z"));
+        assert_eq!(end - start, 7 * DAY_MS - hour);
+        assert_eq!(berlin.local(start).to_string(), "2024-03-25 00:00:00");
+        assert_eq!(berlin.local(end).to_string(), "2024-04-01 00:00:00");
+        // 2024-W43 ends on Sunday 27 October, when it falls back.
+        let (start, end) = "2024-W43".parse::<Week>().unwrap().bounds(berlin);
+        assert_eq!(start, utc("2024-10-20T22:00:00Z"));
+        assert_eq!(end, utc("2024-10-27T23:00:00Z"));
+        assert_eq!(end - start, 7 * DAY_MS + hour);
+        // A fixed zone has no such weeks: the same bounds as ever.
+        for w in ["2024-W13", "2024-W43", "2024-W47"] {
+            let (start, end) = w.parse::<Week>().unwrap().bounds(TimeZone::CHINA);
+            assert_eq!(end - start, 7 * DAY_MS, "{w}");
+            assert_eq!(TimeZone::CHINA.local(start).time(), NaiveTime::MIN, "{w}");
+        }
+        let (start, _) = "2024-W13".parse::<Week>().unwrap().bounds(TimeZone::CHINA);
+        assert_eq!(start, utc("2024-03-24T16:00:00Z"));
     }
 }

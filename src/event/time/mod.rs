@@ -28,19 +28,6 @@ impl TimeZone {
         })
     }
 
-    /// The fixed offset; for an IANA zone, its offset at the current instant (use
-    /// [`TimeZone::offset_at`] where the instant is known).
-    pub fn offset_secs(self) -> i32 {
-        match self.named {
-            None => self.offset_secs,
-            Some(_) => self.offset_at(
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_millis() as Millis),
-            ),
-        }
-    }
-
     /// The UTC offset in force at `at`.
     pub fn offset_at(self, at: Millis) -> i32 {
         use chrono::{Offset, TimeZone as _};
@@ -64,9 +51,17 @@ impl TimeZone {
         }
     }
 
-    /// The UTC offset of a local wall-clock time (a time in a DST gap takes the offset
-    /// before the gap; an ambiguous one the earlier instant).
-    pub(super) fn offset_of_local(self, local: &chrono::NaiveDateTime) -> i32 {
+    /// The instant of a local wall-clock time, read with the offset in force at that
+    /// time in this zone, not today's: the one definition behind naive timestamps and
+    /// the bounds of days, weeks and months. A time in a DST gap takes the offset before
+    /// the gap (so a midnight skipped by the gap gives the day's first instant); an
+    /// ambiguous one the earlier instant.
+    pub fn instant_of_local(self, local: &chrono::NaiveDateTime) -> Millis {
+        local.and_utc().timestamp_millis() - i64::from(self.offset_of_local(local)) * 1000
+    }
+
+    /// The UTC offset of a local wall-clock time (see [`TimeZone::instant_of_local`]).
+    fn offset_of_local(self, local: &chrono::NaiveDateTime) -> i32 {
         use chrono::{Offset, TimeZone as _};
         match self.named {
             None => self.offset_secs,
@@ -185,7 +180,7 @@ mod tests {
     fn zones_parse() {
         assert_eq!("+08:00".parse::<TimeZone>().unwrap(), CST);
         assert_eq!("UTC+8".parse::<TimeZone>().unwrap(), CST);
-        assert_eq!("-05:30".parse::<TimeZone>().unwrap().offset_secs(), -19800);
+        assert_eq!("-05:30".parse::<TimeZone>().unwrap().offset_at(0), -19800);
         assert!("+25:00".parse::<TimeZone>().is_err());
         assert!("Asia/Shangai".parse::<TimeZone>().is_err());
         assert_eq!(CST.to_string(), "+08:00");
@@ -224,5 +219,38 @@ mod tests {
         assert_eq!(month_of(m.start(berlin) - 1, berlin).to_string(), "2024-06");
         // 02:30 on the spring-forward night does not exist: the offset before the gap.
         assert!(parse_timestamp("2024-03-31 02:30:00", berlin).is_some());
+    }
+
+    #[test]
+    fn local_times_resolve_with_the_offset_of_their_own_day() {
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        let local =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let utc = |s: &str| parse_timestamp(s, CST).unwrap();
+        // Midnights either side of the spring-forward night: +01:00, then +02:00.
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-03-31 00:00:00")),
+            utc("2024-03-30T23:00:00Z")
+        );
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-04-01 00:00:00")),
+            utc("2024-03-31T22:00:00Z")
+        );
+        // In the gap: the offset before it. Ambiguous (the fall-back night): the earlier.
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-03-31 02:30:00")),
+            utc("2024-03-31T01:30:00Z")
+        );
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-10-27 02:30:00")),
+            utc("2024-10-27T00:30:00Z")
+        );
+        // A fixed zone: one offset, and naive timestamps read the same way.
+        let at = local("2024-11-12 18:00:00");
+        assert_eq!(CST.instant_of_local(&at), utc("2024-11-12T10:00:00Z"));
+        assert_eq!(
+            parse_timestamp("2024-10-27 02:30:00", berlin),
+            Some(berlin.instant_of_local(&local("2024-10-27 02:30:00")))
+        );
     }
 }

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike, NaiveDate, NaiveTime};
 
 use super::TimeZone;
 use crate::event::Millis;
@@ -38,8 +38,7 @@ impl Month {
     /// First instant of the month in `tz`.
     pub fn start(self, tz: TimeZone) -> Millis {
         let d = NaiveDate::from_ymd_opt(self.year(), self.month(), 1).unwrap_or_default();
-        let local = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-        (local.and_utc().timestamp() - i64::from(tz.offset_of_local(&local))) * 1000
+        tz.instant_of_local(&d.and_time(NaiveTime::MIN))
     }
 
     pub fn days(self) -> u32 {

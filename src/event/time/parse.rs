@@ -46,13 +46,10 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         i = end;
     }
+    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+    let local = date.and_hms_milli_opt(hour, min, sec, millis)?;
     let offset_secs: i64 = match &b[i..] {
-        [] if tz.named.is_none() => i64::from(tz.offset_secs),
-        [] => {
-            let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-            let local = date.and_hms_milli_opt(hour, min, sec, millis)?;
-            i64::from(tz.offset_of_local(&local))
-        }
+        [] => return Some(tz.instant_of_local(&local)),
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
             let h = i64::from(num(i + 1..i + 3)?);
@@ -69,8 +66,6 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         _ => return None,
     };
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    let local = date.and_hms_milli_opt(hour, min, sec, millis)?;
     Some(local.and_utc().timestamp_millis() - offset_secs * 1000)
 }
 
