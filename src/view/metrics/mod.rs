@@ -7,12 +7,14 @@
 //! over instances are exact; assessment and score are decided on the whole consumer
 //! group's counts (`Scope::Group`), so every instance exports the same value. Unit
 //! labels are capped here, at exposure: past the cap a month's smallest units are summed
-//! under 其他单位 (the state keeps every name).
+//! under 其他单位, together with a unit of that name if it has one (the state keeps every
+//! name).
 
+mod cap;
 mod families;
 mod text;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
@@ -21,6 +23,7 @@ use parking_lot::Mutex;
 
 use prometheus::Registry;
 
+use self::cap::capped;
 use self::families::{Family, Layout};
 pub use self::text::Format;
 use super::aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
@@ -89,51 +92,6 @@ struct EngineFamilies {
     buffers: Mutex<Vec<String>>,
 }
 
-/// A month's units with the exposure cap applied: the `cap - 1` largest by assigned
-/// orders (then name) and 其他单位 for the rest.
-fn capped(units: &BTreeMap<String, UnitSum>, cap: usize) -> Vec<(&str, UnitSum)> {
-    let mut v: Vec<(&str, &UnitSum)> = units.iter().map(|(n, u)| (n.as_str(), u)).collect();
-    if v.len() <= cap {
-        return v.into_iter().map(|(n, u)| (n, u.clone())).collect();
-    }
-    v.sort_by(|a, b| {
-        b.1.counts
-            .assigned
-            .cmp(&a.1.counts.assigned)
-            .then_with(|| a.0.cmp(b.0))
-    });
-    let keep = cap.saturating_sub(1);
-    let mut other = UnitSum::default();
-    for (_, u) in &v[keep..] {
-        other.counts.add(&u.counts, 1);
-        other.handling.merge(&u.handling);
-    }
-    let mut out: Vec<(&str, UnitSum)> = v[..keep].iter().map(|(n, u)| (*n, (*u).clone())).collect();
-    out.push((OTHER_UNITS, other));
-    out
-}
-
-/// Labelled counts with a cap: the largest `cap - 1` and `other` for the rest.
-fn capped_counts<'a>(
-    counts: impl Iterator<Item = (&'a str, i64)>,
-    cap: usize,
-    other: &'a str,
-) -> Vec<(&'a str, i64)> {
-    let mut v: Vec<(&str, i64)> = counts.collect();
-    if v.len() <= cap {
-        return v;
-    }
-    v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let keep = cap.saturating_sub(1);
-    let rest: i64 = v[keep..].iter().map(|x| x.1).sum();
-    v.truncate(keep);
-    match v.iter_mut().find(|x| x.0 == other) {
-        Some(x) => x.1 += rest,
-        None => v.push((other, rest)),
-    }
-    v
-}
-
 impl EngineFamilies {
     /// Writes every engine family with samples to `out`.
     fn write(&self, format: Format, out: &mut String) {
@@ -158,7 +116,11 @@ impl EngineFamilies {
         for ((center, month), sum) in &local.months {
             let month_s = month.to_string();
             let group_month = group.month(center, *month);
-            for (unit, u) in capped(&sum.units, config.unit_label_cap) {
+            let units = sum
+                .units
+                .iter()
+                .map(|(n, u)| (n.as_str(), Cow::Borrowed(u)));
+            for (unit, u) in capped(units, config.unit_label_cap, OTHER_UNITS) {
                 let l: [&str; 3] = [center, unit, &month_s];
                 self.unit(&mut fams, &l, &u);
                 let c = &u.counts;
@@ -167,13 +129,14 @@ impl EngineFamilies {
                         fams[fam].gauge(&l, v);
                     }
                 }
-                if unit == OTHER_UNITS && !sum.units.contains_key(OTHER_UNITS) {
+                // Assessment and score: the whole group's counts of this unit. The cap's
+                // overflow alone is no unit; a real 其他单位 is assessed on its own counts.
+                let Some(own) = sum.units.get(unit) else {
                     continue;
-                }
-                // Assessment and score: the whole group's counts of this unit.
+                };
                 let whole = group_month
                     .and_then(|g| g.units.get(unit))
-                    .map_or(*c, |g| g.counts);
+                    .map_or(own.counts, |g| g.counts);
                 fams[layout.assessed].gauge(
                     &l,
                     f64::from(u8::from(whole.assigned >= a.min_assigned as i64)),
@@ -263,14 +226,14 @@ impl EngineFamilies {
                 }
             }
         }
-        for (cat, n) in capped_counts(
+        for (cat, n) in capped(
             sum.keyed(Dim::Category),
             config.category_label_cap,
             crate::engine::DEFAULT_CATEGORY,
         ) {
             fams[layout.records_by_category].gauge(&[center, month_s, cat], n as f64);
         }
-        for (topic, n) in capped_counts(
+        for (topic, n) in capped(
             sum.keyed(Dim::UnsatisfiedProblem),
             config.topic_label_cap,
             OTHER_PROBLEMS,
