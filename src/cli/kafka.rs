@@ -12,6 +12,35 @@ use super::args::KafkaArgs;
 use crate::telemetry::{is_secret_key, register_secret};
 
 /// One `key=value` entry; the error says where it is but never what it holds.
+/// librdkafka settings the service owns, and why: a passed-through value would break
+/// what it promises.
+const MANAGED: &[(&str, &str)] = &[
+    ("bootstrap.servers", "use --brokers"),
+    ("group.id", "use --group"),
+    ("group.instance.id", "use --group-instance-id"),
+    (
+        "enable.auto.commit",
+        "offsets are committed only once their changes are durable",
+    ),
+    (
+        "enable.auto.offset.store",
+        "offsets are committed only once their changes are durable",
+    ),
+    ("enable.idempotence", "changelog writes must be idempotent"),
+    (
+        "acks",
+        "changelog writes must be acknowledged by every in-sync replica",
+    ),
+];
+
+/// Refuses a setting the service owns.
+fn managed(key: &str, place: &dyn Fn() -> String) -> anyhow::Result<()> {
+    match MANAGED.iter().find(|(m, _)| *m == key) {
+        Some((_, why)) => bail!("{}: {key} is set by hotline-pulse ({why})", place()),
+        None => Ok(()),
+    }
+}
+
 fn entry(kv: &str, place: &dyn Fn() -> String) -> anyhow::Result<(String, String)> {
     let Some((k, v)) = kv.split_once('=') else {
         bail!(
@@ -23,6 +52,7 @@ fn entry(kv: &str, place: &dyn Fn() -> String) -> anyhow::Result<(String, String
     if k.is_empty() {
         bail!("{}: empty key", place());
     }
+    managed(k, place)?;
     Ok((k.to_owned(), v.to_owned()))
 }
 
@@ -82,10 +112,11 @@ pub fn kafka_options(
     let mut out = Vec::new();
     if let Some(path) = &args.kafka_config {
         let bytes = read(path, "--kafka-config")?;
-        out.extend(parse_properties(
-            &bytes,
-            &format!("--kafka-config {}", path.display()),
-        )?);
+        let place = format!("--kafka-config {}", path.display());
+        for (k, v) in parse_properties(&bytes, &place)? {
+            managed(&k, &|| place.clone())?;
+            out.push((k, v));
+        }
     }
     let (text, source) = match (
         env("HOTLINE_KAFKA_OPTIONS"),
@@ -145,6 +176,42 @@ mod tests {
 
     fn env(map: HashMap<&'static str, String>) -> impl Fn(&str) -> Option<String> {
         move |k| map.get(k).cloned()
+    }
+
+    #[test]
+    fn settings_the_service_owns_are_refused_where_they_are_given() {
+        let err = format!(
+            "{:#}",
+            kafka_options(
+                &args(&["linger.ms=5", "enable.auto.commit=false"]),
+                &env(HashMap::new())
+            )
+            .unwrap_err()
+        );
+        assert!(
+            err.contains("--kafka-option #2") && err.contains("enable.auto.commit"),
+            "{err}"
+        );
+        let e = env(HashMap::from([(
+            "HOTLINE_KAFKA_OPTIONS",
+            "acks=1".to_owned(),
+        )]));
+        let err = format!("{:#}", kafka_options(&args(&[]), &e).unwrap_err());
+        assert!(
+            err.contains("HOTLINE_KAFKA_OPTIONS") && err.contains("acks"),
+            "{err}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let props = dir.path().join("client.properties");
+        std::fs::write(&props, "bootstrap.servers=elsewhere:9092\n").unwrap();
+        let mut a = args(&[]);
+        a.kafka_config = Some(props);
+        let err = format!("{:#}", kafka_options(&a, &env(HashMap::new())).unwrap_err());
+        assert!(
+            err.contains("--kafka-config") && err.contains("use --brokers"),
+            "{err}"
+        );
+        assert!(kafka_options(&args(&["linger.ms=5"]), &env(HashMap::new())).is_ok());
     }
 
     #[test]

@@ -133,7 +133,11 @@ pub fn run(
     let mut consumer_cfg = client_config(&config.brokers, true, &[]);
     consumer_cfg
         .set("group.id", &config.group)
-        .set("enable.auto.commit", "false")
+        // Offsets are stored by the loop once durable (changelog and dead letters
+        // confirmed), never on consumption; librdkafka commits what is stored, and
+        // its answers (commit callback) tell the loop what is committed.
+        .set("enable.auto.commit", "true")
+        .set("auto.commit.interval.ms", "1000")
         .set("enable.auto.offset.store", "false")
         .set("auto.offset.reset", "earliest")
         .set("enable.partition.eof", "false")

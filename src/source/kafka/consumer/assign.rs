@@ -9,6 +9,7 @@ use rdkafka::consumer::Consumer;
 use rdkafka::{Offset, TopicPartitionList};
 
 use super::context::Signal;
+use super::offsets::Offsets;
 use super::restore;
 use super::worker::{Messages, Worker};
 use super::{Assigning, Loop, Owned, WORKER_QUEUE};
@@ -73,9 +74,7 @@ impl Loop {
                         tx,
                         join: Some(join),
                         restored: false,
-                        committable: None,
-                        handed: None,
-                        committed: None,
+                        offsets: Offsets::default(),
                         held: None,
                         pending: Messages::default(),
                         out_of_range: false,
@@ -130,7 +129,7 @@ impl Loop {
             };
             if let Some(o) = self.owned.get_mut(&p) {
                 if let Offset::Offset(x) = offset {
-                    o.committed = Some(x);
+                    o.offsets.committed = Some(x);
                 }
             }
             let _ = start.add_partition_offset(&topic, p, offset);

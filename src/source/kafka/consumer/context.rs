@@ -1,6 +1,7 @@
 //! The consumer's librdkafka callbacks. They only record what happened — rebalance
-//! events for the consumer loop to act on, lag from the statistics, errors counted
-//! and logged at a bounded rate — and never do I/O or take the partitions' state.
+//! events and the broker's answers to offset commits for the consumer loop to act on,
+//! lag from the statistics, errors counted and logged at a bounded rate — and never do
+//! I/O or take the partitions' state.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,10 +9,10 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
-use rdkafka::error::KafkaError;
+use rdkafka::error::{KafkaError, KafkaResult};
 use rdkafka::statistics::Statistics;
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
-use rdkafka::{ClientContext, TopicPartitionList};
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
 
 use crate::source::kafka::metrics::KafkaMetrics;
 
@@ -30,10 +31,20 @@ pub enum Signal {
     Error,
 }
 
+/// The broker's answer to an offset commit, for one partition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitAnswer {
+    pub partition: i32,
+    pub offset: i64,
+    /// Why it failed; `None` when the offset is committed.
+    pub error: Option<String>,
+}
+
 pub struct Ctx {
     pub topic: String,
     pub metrics: Arc<KafkaMetrics>,
     signals: Mutex<Vec<Signal>>,
+    answers: Mutex<Vec<CommitAnswer>>,
     lag: Mutex<BTreeMap<i32, i64>>,
     /// The loop has finished every partition and is closing the consumer: nothing is
     /// left to hand over, and no loop runs to act on a signal.
@@ -46,6 +57,7 @@ impl Ctx {
             topic,
             metrics,
             signals: Mutex::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
             lag: Mutex::new(BTreeMap::new()),
             closing: AtomicBool::new(false),
         }
@@ -54,6 +66,11 @@ impl Ctx {
     /// Rebalance events since the last call, in order.
     pub fn take_signals(&self) -> Vec<Signal> {
         std::mem::take(&mut *self.signals.lock())
+    }
+
+    /// The broker's answers to offset commits since the last call.
+    pub fn take_commit_answers(&self) -> Vec<CommitAnswer> {
+        std::mem::take(&mut *self.answers.lock())
     }
 
     /// From now on a revocation is answered at once (the consumer is being closed).
@@ -191,5 +208,31 @@ impl ConsumerContext for Ctx {
             _ => Signal::Error,
         };
         self.signals.lock().push(signal);
+    }
+
+    /// Records the answer per partition (served from the loop's poll). An auto-commit
+    /// with nothing new to send is no answer.
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        if let Err(e) = &result {
+            if e.rdkafka_error_code() == Some(RDKafkaErrorCode::NoOffset) {
+                return;
+            }
+        }
+        let mut answers = self.answers.lock();
+        for e in offsets.elements_for_topic(&self.topic) {
+            let Offset::Offset(offset) = e.offset() else {
+                continue;
+            };
+            let error = match (&result, e.error()) {
+                (Err(err), _) => Some(err.to_string()),
+                (Ok(()), Err(err)) => Some(err.to_string()),
+                (Ok(()), Ok(())) => None,
+            };
+            answers.push(CommitAnswer {
+                partition: e.partition(),
+                offset,
+                error,
+            });
+        }
     }
 }

@@ -14,6 +14,7 @@ mod assign;
 mod cache;
 mod context;
 mod dead_letter;
+mod offsets;
 mod restore;
 mod views;
 mod worker;
@@ -36,6 +37,7 @@ pub use context::Ctx;
 pub use dead_letter::{ORIGINAL_SIZE_HEADER, REASON_HEADER};
 pub use views::read as read_views;
 
+use self::offsets::Offsets;
 use self::worker::{FromWorker, Messages, ToWorker};
 use super::metrics::KafkaMetrics;
 use super::producer::Producer;
@@ -72,10 +74,7 @@ struct Owned {
     tx: SyncSender<ToWorker>,
     join: Option<JoinHandle<()>>,
     restored: bool,
-    committable: Option<i64>,
-    committed: Option<i64>,
-    /// The offset after the last message handed to the worker.
-    handed: Option<i64>,
+    offsets: Offsets,
     held: Option<&'static str>,
     pending: Messages,
     /// Committed offset found out of range at assignment: not ready until caught up.
@@ -130,6 +129,7 @@ pub fn run(
     while !stop.load(Ordering::Relaxed) {
         l.poll();
         l.take_reports();
+        l.take_commit_answers();
         for signal in l.consumer.context().take_signals() {
             l.rebalance(signal);
         }
@@ -176,7 +176,7 @@ impl Loop {
                     timeout = Duration::ZERO;
                     match self.owned.get_mut(&m.partition()) {
                         Some(o) => {
-                            o.handed = Some(m.offset() + 1);
+                            o.offsets.handed = Some(m.offset() + 1);
                             o.pending
                                 .push(m.offset(), m.key(), m.payload().unwrap_or_default());
                             if o.pending.len() >= HAND_OVER {
@@ -221,7 +221,7 @@ impl Loop {
             }
             FromWorker::Committable { partition, offset } => {
                 if let Some(o) = self.owned.get_mut(&partition) {
-                    o.committable = Some(offset);
+                    o.offsets.committable = Some(offset);
                 }
             }
             FromWorker::Held { partition, reason } => {
@@ -241,7 +241,7 @@ impl Loop {
             }
             FromWorker::Final { partition, offset } => {
                 if let (Some(o), Some(off)) = (self.owned.get_mut(&partition), offset) {
-                    o.committable = Some(off);
+                    o.offsets.committable = Some(off);
                 }
             }
         }
@@ -290,56 +290,99 @@ impl Loop {
         }
     }
 
-    /// Commits the offsets the workers reported durable.
+    /// Stores the offsets the workers reported durable; librdkafka's auto-commit
+    /// sends them, and they count once the broker answers
+    /// ([`Self::take_commit_answers`]). `Sync` (finishing partitions) commits whatever
+    /// is not confirmed yet, and waits for the answer.
     fn commit(&mut self, mode: CommitMode) {
         self.last_commit = Instant::now();
         let topic = &self.s.kafka.topic;
-        let mut tpl = TopicPartitionList::new();
+        let mut store = TopicPartitionList::new();
+        let mut now = TopicPartitionList::new();
         for (p, o) in &self.owned {
-            if let Some(c) = o.committable {
-                if o.committed.is_none_or(|d| c > d) {
-                    let _ = tpl.add_partition_offset(topic, *p, Offset::Offset(c));
-                }
+            if let Some(c) = o.offsets.to_store() {
+                let _ = store.add_partition_offset(topic, *p, Offset::Offset(c));
+            }
+            if let (CommitMode::Sync, Some(c)) = (mode, o.offsets.to_commit()) {
+                let _ = now.add_partition_offset(topic, *p, Offset::Offset(c));
             }
         }
-        if tpl.count() == 0 {
-            // Nothing new to commit: if everything handed over is committed, the
-            // state is as durable as it can be now (an idle night is not a stale
-            // commit); a held or lagging partition leaves the time where it was.
-            let up_to_date = self.owned.values().all(|o| {
-                o.held.is_none() && o.handed.is_none_or(|h| o.committed.is_some_and(|c| c >= h))
-            });
-            if up_to_date {
-                self.s
-                    .metrics
-                    .commit_last_success
-                    .set(wall_clock() as f64 / 1000.0);
-            }
-            return;
-        }
-        match self.consumer.commit(&tpl, mode) {
-            Ok(()) => {
-                for e in tpl.elements() {
-                    if let (Some(o), Offset::Offset(c)) =
-                        (self.owned.get_mut(&e.partition()), e.offset())
-                    {
-                        o.committed = Some(c);
+        if store.count() > 0 {
+            match self.consumer.store_offsets(&store) {
+                Ok(()) => {
+                    for e in store.elements() {
+                        if let (Some(o), Offset::Offset(c)) =
+                            (self.owned.get_mut(&e.partition()), e.offset())
+                        {
+                            o.offsets.stored(c);
+                        }
                     }
                 }
-                self.s
-                    .metrics
-                    .commit_last_success
-                    .set(wall_clock() as f64 / 1000.0);
-            }
-            Err(e) => {
-                self.s
-                    .metrics
-                    .transient_errors
-                    .with_label_values(&["commit"])
-                    .inc();
-                tracing::warn!(error = %e, "offset commit failed (retried; the changelog holds the state)");
+                Err(e) => self.commit_failed(&e.to_string()),
             }
         }
+        if now.count() > 0 {
+            match self.consumer.commit(&now, CommitMode::Sync) {
+                Ok(()) => {
+                    for e in now.elements() {
+                        if let (Some(o), Offset::Offset(c)) =
+                            (self.owned.get_mut(&e.partition()), e.offset())
+                        {
+                            o.offsets.answered(c, true);
+                        }
+                    }
+                    self.committed_now();
+                }
+                Err(e) => self.commit_failed(&e.to_string()),
+            }
+        }
+        // If everything handed over is committed, the state is as durable as it can
+        // be now (an idle night is not a stale commit); a held or lagging partition
+        // leaves the time where it was.
+        if self
+            .owned
+            .values()
+            .all(|o| o.held.is_none() && o.offsets.up_to_date())
+        {
+            self.committed_now();
+        }
+    }
+
+    /// Takes the broker's answers to asynchronous commits.
+    fn take_commit_answers(&mut self) {
+        let mut confirmed = false;
+        for a in self.consumer.context().take_commit_answers() {
+            if let Some(o) = self.owned.get_mut(&a.partition) {
+                o.offsets.answered(a.offset, a.error.is_none());
+            }
+            match a.error {
+                None => confirmed = true,
+                Some(e) => self.commit_failed(&e),
+            }
+        }
+        if confirmed {
+            self.committed_now();
+        }
+    }
+
+    fn committed_now(&self) {
+        self.s
+            .metrics
+            .commit_last_success
+            .set(wall_clock() as f64 / 1000.0);
+    }
+
+    fn commit_failed(&self, error: &str) {
+        self.s
+            .metrics
+            .transient_errors
+            .with_label_values(&["commit"])
+            .inc();
+        crate::rate_limited!(
+            warn,
+            error,
+            "offset commit failed (sent again; the changelog holds the state)"
+        );
     }
 
     /// A partition whose worker thread ended without being told to (it panicked).
