@@ -35,6 +35,18 @@ fn tombstone_key(month: Month, chunk: u32) -> Vec<u8> {
     k
 }
 
+/// The (month, chunk) of a tombstone key; `None` for an order's key.
+fn parse_tombstone_key(key: &[u8]) -> Option<Result<(Month, u32), RestoreError>> {
+    let rest = key.strip_prefix(TOMBSTONE_PREFIX)?;
+    Some(
+        std::str::from_utf8(rest)
+            .ok()
+            .and_then(|t| t.split_once('/'))
+            .and_then(|(m, c)| Some((m.parse::<Month>().ok()?, c.parse::<u32>().ok()?)))
+            .ok_or(RestoreError("tombstone key")),
+    )
+}
+
 impl Partition {
     /// Keeps track of changes for [`Partition::drain_changes`] from now on.
     pub fn track_changes(&mut self) {
@@ -80,12 +92,8 @@ impl Partition {
     /// failed and must be made again, with the current values.
     pub fn redirty(&mut self, keys: &[Vec<u8>]) {
         for key in keys {
-            if let Some(rest) = key.strip_prefix(TOMBSTONE_PREFIX) {
-                if let Some((m, c)) = std::str::from_utf8(rest)
-                    .ok()
-                    .and_then(|t| t.split_once('/'))
-                    .and_then(|(m, c)| Some((m.parse::<Month>().ok()?, c.parse::<u32>().ok()?)))
-                {
+            if let Some(tombstone) = parse_tombstone_key(key) {
+                if let Ok((m, c)) = tombstone {
                     self.tombstones.rewrite(m, c);
                 }
                 continue;
@@ -167,12 +175,8 @@ impl Partition {
     /// last value of each key, and hands each here once). Restored events are not
     /// counted again in the pipeline counters.
     pub fn restore(&mut self, key: &[u8], value: &[u8]) -> Result<(), RestoreError> {
-        if let Some(rest) = key.strip_prefix(TOMBSTONE_PREFIX) {
-            let text = std::str::from_utf8(rest).map_err(|_| RestoreError("tombstone key"))?;
-            let (month, chunk) = text
-                .split_once('/')
-                .and_then(|(m, c)| Some((m.parse::<Month>().ok()?, c.parse::<u32>().ok()?)))
-                .ok_or(RestoreError("tombstone key"))?;
+        if let Some(tombstone) = parse_tombstone_key(key) {
+            let (month, chunk) = tombstone?;
             return if self.tombstones.restore_chunk(month, chunk, value) {
                 Ok(())
             } else {
@@ -206,17 +210,9 @@ impl Partition {
             .get(&center)
             .and_then(|c| self.orders.find(c, order_id))
         {
-            // Restored twice: the later record replaces the order.
-            self.settle(slot);
-            let applied = self.applied(slot, self.as_of);
-            self.commit(slot, &applied, Derived::default());
-            self.big.remove(&slot);
-            if let Some(order) = self.orders.remove(slot) {
-                for ev in order.events() {
-                    ev.kind.for_each_label(|&l| self.labels.release(l));
-                }
-                self.labels.release(order.center);
-            }
+            // Restored twice: the later record replaces the order (no tombstone: it
+            // is not evicted).
+            let _ = self.remove_order(slot);
         }
         let c = self.labels.intern(&center);
         let mut order = Order::new(c, order_id, base);
@@ -308,5 +304,54 @@ mod tests {
         restored.advance(as_of);
         assert_eq!(restored.len(), original.len());
         assert_eq!(restored.snapshot().months, original.snapshot().months);
+    }
+
+    /// A key read twice (a cache, then the changelog after it): the later value
+    /// replaces the order, with nothing of the earlier one left in the counters.
+    #[test]
+    fn a_key_restored_twice_keeps_the_later_value_only() {
+        let shared = Shared::new(EngineConfig::default(), None);
+        let received = r#","channel":"phone","purpose":"help","disposition":"dispatch""#;
+        let dispatched = r#","unit":"市教育局","due_at":"2024-11-20 18:00:00""#;
+        let mut early = Partition::new(0, shared.clone());
+        early.track_changes();
+        let first = [ev("a1", "A", "received", "2024-11-05 10:00:00", received)];
+        apply_lines(
+            first.iter().map(|l| l.as_bytes()),
+            &shared,
+            &mut early,
+            AsOf::Watermark,
+        );
+        let mut late = Partition::new(0, shared.clone());
+        late.track_changes();
+        let both = [
+            first[0].clone(),
+            ev("a2", "A", "dispatched", "2024-11-05 10:05:00", dispatched),
+        ];
+        let as_of = apply_lines(
+            both.iter().map(|l| l.as_bytes()),
+            &shared,
+            &mut late,
+            AsOf::Watermark,
+        );
+        let (mut older, mut newer) = (Vec::new(), Vec::new());
+        early.drain_changes(|r| older.push(r));
+        late.drain_changes(|r| newer.push(r));
+        assert_eq!(older[0].key, newer[0].key, "one order, one key");
+
+        let mut restored = Partition::new(0, shared);
+        for r in older.iter().chain(&newer) {
+            restored
+                .restore(&r.key, r.value.as_deref().expect("no deletion"))
+                .expect("reads back");
+        }
+        restored.advance(as_of);
+        assert_eq!(restored.len(), 1);
+        assert_eq!(
+            restored.labels_held(),
+            late.labels_held(),
+            "labels released"
+        );
+        assert_eq!(restored.snapshot().months, late.snapshot().months);
     }
 }
