@@ -7,6 +7,9 @@
 //! and read back by other builds.
 
 use std::collections::BTreeMap;
+use std::hash::Hasher;
+
+use fnv::FnvHasher;
 
 use crate::event::Month;
 
@@ -18,19 +21,11 @@ const FEW: usize = 16;
 
 /// The tombstone hash of an order.
 pub fn key(center: &str, order_id: &str) -> u64 {
-    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    let mut h = OFFSET;
-    for &b in center
-        .as_bytes()
-        .iter()
-        .chain(&[0x1f])
-        .chain(order_id.as_bytes())
-    {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(PRIME);
-    }
-    h
+    let mut h = FnvHasher::default();
+    h.write(center.as_bytes());
+    h.write(&[0x1f]);
+    h.write(order_id.as_bytes());
+    h.finish()
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

@@ -9,9 +9,11 @@
 //! written atomically: temp file, fsync, rename, fsync of the directory.
 
 use std::fs::{self, File};
+use std::hash::Hasher;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
+use fnv::FnvHasher;
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
@@ -92,12 +94,10 @@ fn checksum(stamp: &Stamp, offset: i64, epoch: i64, records: u64, body: &[u8]) -
         "{}|{offset}|{epoch}|{records}|",
         serde_json::to_string(stamp).unwrap_or_default()
     );
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in head.as_bytes().iter().chain(body) {
-        h ^= u64::from(b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    format!("{h:016x}")
+    let mut h = FnvHasher::default();
+    h.write(head.as_bytes());
+    h.write(body);
+    format!("{:016x}", h.finish())
 }
 
 /// `{dir}/{topic}/partition-{n}.cache`
