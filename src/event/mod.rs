@@ -222,18 +222,6 @@ impl<S> EventKind<S> {
             },
         }
     }
-
-    /// The unit the event names, if any.
-    pub fn unit(&self) -> Option<&S> {
-        match self {
-            EventKind::Received { unit, .. } | EventKind::Callback { unit, .. } => unit.as_ref(),
-            EventKind::Dispatched { unit, .. }
-            | EventKind::Returned { unit, .. }
-            | EventKind::Extended { unit, .. }
-            | EventKind::Completed { unit, .. }
-            | EventKind::Reopened { unit, .. } => Some(unit),
-        }
-    }
 }
 
 impl<S> Event<S> {

@@ -108,12 +108,6 @@ impl HttpState {
         }
     }
 
-    /// Replaces the revision hook (the engine's own state revision).
-    pub fn with_revision(mut self, revision: Revision) -> Self {
-        self.revision = revision;
-        self
-    }
-
     /// Says when the group's figures are incomplete: views missing, or older than
     /// `max_age_ms`.
     pub fn with_completeness(mut self, max_age_ms: Option<i64>) -> Self {

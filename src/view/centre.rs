@@ -88,16 +88,17 @@ fn counts<T: Copy>(
         .collect()
 }
 
-/// Days of `month` up to `as_of` (the whole month once it is over).
+/// Days of `month` up to `as_of`, begun days included (the whole month once it is
+/// over): the local day of the month of the last instant before `as_of`, so a day an
+/// hour shorter or longer (a DST change) is still one day.
 pub fn days_covered(month: Month, as_of: Millis, tz: TimeZone) -> u32 {
-    let start = month.start(tz);
-    let end = month.succ().start(tz);
-    if as_of >= end {
+    use chrono::Datelike;
+    if as_of >= month.succ().start(tz) {
         month.days()
-    } else if as_of <= start {
+    } else if as_of <= month.start(tz) {
         0
     } else {
-        ((as_of - start + 86_400_000 - 1) / 86_400_000) as u32
+        tz.local(as_of - 1).day()
     }
 }
 
@@ -192,5 +193,34 @@ pub fn centre_figures(
             .collect(),
         units_total: 0,
         units_assessed: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::parse_timestamp;
+
+    #[test]
+    fn days_covered_counts_local_days_begun() {
+        let nov: Month = "2024-11".parse().unwrap();
+        let cst = TimeZone::CHINA;
+        let at = |s: &str, tz| parse_timestamp(s, tz).unwrap();
+        assert_eq!(days_covered(nov, at("2024-11-01 00:00:00", cst), cst), 0);
+        assert_eq!(days_covered(nov, at("2024-11-01 00:00:01", cst), cst), 1);
+        assert_eq!(days_covered(nov, at("2024-11-02 00:00:00", cst), cst), 1);
+        assert_eq!(days_covered(nov, at("2024-11-12 18:00:00", cst), cst), 12);
+        assert_eq!(days_covered(nov, at("2024-12-05 00:00:00", cst), cst), 30);
+        // March 2025 in Berlin loses an hour on the 30th: the 31st still counts.
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        let mar: Month = "2025-03".parse().unwrap();
+        assert_eq!(
+            days_covered(mar, at("2025-03-31 00:30:00", berlin), berlin),
+            31
+        );
+        assert_eq!(
+            days_covered(mar, at("2025-03-30 23:59:00", berlin), berlin),
+            30
+        );
     }
 }

@@ -62,10 +62,6 @@ impl RejectReason {
     pub fn index(self) -> usize {
         self as usize
     }
-
-    pub fn from_index(i: usize) -> Option<Self> {
-        Self::ALL.get(i).copied()
-    }
 }
 
 /// A rejected message: the reason and, where known, the field at fault (a field name
