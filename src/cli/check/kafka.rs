@@ -1,63 +1,62 @@
 //! The Kafka checks: the client settings librdkafka accepts, and with --check-topics the
-//! brokers and the topics `serve` uses.
+//! brokers and the topics `serve` uses. Every client is built by the service's own
+//! functions, so what passes here is what `serve` creates.
 
 use std::time::Duration;
 
 use rdkafka::admin::{AdminClient, AdminOptions, ResourceSpecifier};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaResult;
 use rdkafka::producer::BaseProducer;
 
 use super::{Findings, Level};
-use crate::source::kafka::{client_config, KafkaConfig};
+use crate::source::kafka::{
+    admin_config, consumer_config, producer_config, restore_config, views_config, KafkaConfig,
+};
 
-/// `text` with the value of every option that looks secret replaced, in case a client
-/// error quotes it.
-pub(super) fn redact(text: &str, options: &[(String, String)]) -> String {
-    let mut text = text.to_owned();
-    for (k, v) in options {
-        let key = k.to_ascii_lowercase();
-        let secret = ["password", "secret", "token", "key"]
-            .iter()
-            .any(|w| key.contains(w));
-        if secret && !v.is_empty() {
-            text = text.replace(v.as_str(), "***");
-        }
-    }
-    text
-}
-
-/// Creates a consumer and a producer from the settings, as the service does: librdkafka
-/// refuses unknown properties and bad values here, before any connection.
+/// Creates every client `serve` creates, from the very settings it builds them from
+/// (the service's producer, its group consumer, the changelog reader and, with a views
+/// topic, the views reader): librdkafka refuses unknown properties, bad values and bad
+/// combinations (a setting idempotence forbids) here, before any connection. The first
+/// refusal is reported, naming the client.
 pub(super) fn client(kafka: &KafkaConfig, out: &mut Findings) -> bool {
-    let mut consumer = client_config(&kafka.brokers, true, &kafka.options);
-    consumer.set("group.id", &kafka.group);
-    let made = consumer.create::<BaseConsumer>().map(drop).and_then(|()| {
-        client_config(&kafka.brokers, false, &kafka.options)
-            .create::<BaseProducer>()
-            .map(drop)
-    });
-    match made {
-        Ok(()) => {
-            out.push(
-                Level::Ok,
-                format!(
-                    "Kafka client settings: brokers {}, group {}, {} option(s)",
-                    kafka.brokers,
-                    kafka.group,
-                    kafka.options.len()
-                ),
-            );
-            true
-        }
-        Err(e) => {
+    type Make = fn(&KafkaConfig) -> KafkaResult<()>;
+    let mut clients: Vec<(&str, Make)> = vec![
+        ("producer", |k| {
+            producer_config(k).create::<BaseProducer>().map(drop)
+        }),
+        ("consumer", |k| {
+            consumer_config(k).create::<BaseConsumer>().map(drop)
+        }),
+        ("changelog reader", |k| {
+            restore_config(k).create::<BaseConsumer>().map(drop)
+        }),
+    ];
+    if kafka.views_topic.is_some() {
+        clients.push(("views reader", |k| {
+            views_config(k).create::<BaseConsumer>().map(drop)
+        }));
+    }
+    for (role, make) in clients {
+        if let Err(e) = make(kafka) {
             out.push(
                 Level::Problem,
-                redact(&format!("Kafka client settings: {e}"), &kafka.options),
+                format!("Kafka client settings ({role}): {e}"),
             );
-            false
+            return false;
         }
     }
+    out.push(
+        Level::Ok,
+        format!(
+            "Kafka client settings: brokers {}, group {}, {} option(s)",
+            kafka.brokers,
+            kafka.group,
+            kafka.options.len()
+        ),
+    );
+    true
 }
 
 /// The topics `serve` uses: (role, name, must exist, must be compacted).
@@ -77,16 +76,10 @@ fn topic_roles(kafka: &KafkaConfig) -> Vec<(&'static str, String, bool, bool)> {
 /// changelog must have the input's partition count, changelog and views must be
 /// compacted.
 pub(super) fn topics(kafka: &KafkaConfig, timeout: Duration, out: &mut Findings) {
-    let consumer = match client_config(&kafka.brokers, true, &kafka.options)
-        .set("group.id", &kafka.group)
-        .create::<BaseConsumer>()
-    {
+    let consumer = match consumer_config(kafka).create::<BaseConsumer>() {
         Ok(c) => c,
         Err(e) => {
-            out.push(
-                Level::Problem,
-                redact(&format!("Kafka client: {e}"), &kafka.options),
-            );
+            out.push(Level::Problem, format!("Kafka client: {e}"));
             return;
         }
     };
@@ -96,12 +89,9 @@ pub(super) fn topics(kafka: &KafkaConfig, timeout: Duration, out: &mut Findings)
         Err(e) => {
             out.push(
                 Level::Problem,
-                redact(
-                    &format!(
-                        "brokers {}: no answer within {timeout:?}: {e}",
-                        kafka.brokers
-                    ),
-                    &kafka.options,
+                format!(
+                    "brokers {}: no answer within {timeout:?}: {e}",
+                    kafka.brokers
                 ),
             );
             return;
@@ -183,10 +173,9 @@ fn cleanup_policy(
     topic: &str,
     timeout: Duration,
 ) -> Result<Option<String>, String> {
-    let admin: AdminClient<DefaultClientContext> =
-        client_config(&kafka.brokers, false, &kafka.options)
-            .create()
-            .map_err(|e| e.to_string())?;
+    let admin: AdminClient<DefaultClientContext> = admin_config(&kafka.brokers, &kafka.options)
+        .create()
+        .map_err(|e| e.to_string())?;
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

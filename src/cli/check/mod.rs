@@ -15,6 +15,7 @@ use self::kafka::{client, topics};
 use super::args::{Common, ServeArgs};
 use super::serve::app_config;
 use crate::app::SourceConfig;
+use crate::telemetry::scrub;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
@@ -61,10 +62,12 @@ impl fmt::Display for Finding {
 struct Findings(Vec<Finding>);
 
 impl Findings {
+    /// Adds a finding, on one line and with every registered secret scrubbed: findings
+    /// are printed, and a client's error may quote a setting's value.
     fn push(&mut self, level: Level, text: impl Into<String>) {
         self.0.push(Finding {
             level,
-            text: one_line(&text.into()),
+            text: one_line(&scrub(&text.into())),
         });
     }
 }
@@ -197,7 +200,6 @@ pub fn check(common: &Common, args: &CheckArgs) -> Vec<Finding> {
 mod tests {
     use clap::Parser;
 
-    use super::kafka::redact;
     use super::*;
     use crate::cli::{Cli, Command};
 
@@ -279,8 +281,61 @@ mod tests {
             f.iter().all(|f| !f.text.contains("hunter2-s3cret")),
             "{f:?}"
         );
-        let ok = run(&["--brokers", "127.0.0.1:1", "--kafka-option", "acks=all"]);
+        let ok = run(&["--brokers", "127.0.0.1:1", "--kafka-option", "linger.ms=20"]);
         assert!(problems(&ok).is_empty(), "{ok:?}");
+    }
+
+    #[test]
+    fn settings_idempotence_forbids_are_refused_as_serve_refuses_them() {
+        // librdkafka accepts these on a plain producer; the service's producer is
+        // idempotent, and refuses them when created.
+        for (option, says) in [
+            ("max.in.flight.requests.per.connection=10", "max.in.flight"),
+            ("retries=0", "retries"),
+        ] {
+            let f = run(&["--brokers", "127.0.0.1:1", "--kafka-option", option]);
+            let p = problems(&f);
+            assert_eq!(p.len(), 1, "{f:?}");
+            assert!(
+                p[0].starts_with("Kafka client settings (producer):") && p[0].contains(says),
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_secret_quoted_by_a_client_error_is_scrubbed() {
+        // librdkafka refuses Java's JAAS setting, and the error quotes its value, which
+        // holds the password.
+        let jaas = "org.apache.kafka.common.security.plain.PlainLoginModule required \
+                    username=\"u\" password=\"jaas-s3cret-unit\";";
+        let f = run(&[
+            "--brokers",
+            "127.0.0.1:1",
+            "--kafka-option",
+            &format!("sasl.jaas.config={jaas}"),
+        ]);
+        let p = problems(&f);
+        assert_eq!(p.len(), 1, "{f:?}");
+        assert!(
+            p[0].contains("sasl.jaas.config") && p[0].contains(crate::telemetry::REDACTED),
+            "{p:?}"
+        );
+        assert!(
+            f.iter().all(|f| !f.text.contains("jaas-s3cret-unit")),
+            "{f:?}"
+        );
+    }
+
+    #[test]
+    fn findings_scrub_registered_secrets() {
+        crate::telemetry::register_secret("finding-s3cret-unit");
+        let mut out = Findings::default();
+        out.push(
+            Level::Problem,
+            "brokers b: no answer: auth finding-s3cret-unit\nfailed",
+        );
+        assert_eq!(out.0[0].text, "brokers b: no answer: auth ***: failed");
     }
 
     #[test]
@@ -311,16 +366,5 @@ mod tests {
             "config file a.toml: TOML parse error at line 2, column 16: `min_assigned = -1`: \
              invalid value: integer `-1`, expected u64"
         );
-    }
-
-    #[test]
-    fn redaction_hides_secret_values_only() {
-        let options = [
-            ("sasl.password", "pw1"),
-            ("ssl.key.password", "pw2"),
-            ("client.id", "me"),
-        ]
-        .map(|(k, v)| (k.to_owned(), v.to_owned()));
-        assert_eq!(redact("pw1 pw2 me", &options), "*** *** me");
     }
 }

@@ -15,7 +15,7 @@ use rdkafka::error::KafkaError;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::types::RDKafkaErrorCode;
 
-use super::client_config;
+use super::{admin_config, feeder_config};
 use crate::simulate::{SimConfig, Simulator};
 
 #[derive(serde::Deserialize)]
@@ -58,14 +58,13 @@ pub fn ensure_topic(
     topics: &[TopicSpec<'_>],
     timeout: Duration,
 ) {
-    let admin: AdminClient<DefaultClientContext> =
-        match client_config(brokers, false, options).create() {
-            Ok(a) => a,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot create an admin client");
-                return;
-            }
-        };
+    let admin: AdminClient<DefaultClientContext> = match admin_config(brokers, options).create() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot create an admin client");
+            return;
+        }
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
@@ -127,12 +126,9 @@ pub fn produce(
         &[TopicSpec::plain(topic, partitions)],
         Duration::from_secs(10),
     );
-    let mut cfg = client_config(brokers, false, options);
-    cfg.set("linger.ms", "5")
-        .set("enable.idempotence", "true")
-        .set("partitioner", "murmur2_random");
-    let producer: ThreadedProducer<DefaultProducerContext> =
-        cfg.create().context("invalid Kafka producer settings")?;
+    let producer: ThreadedProducer<DefaultProducerContext> = feeder_config(brokers, options)
+        .create()
+        .context("invalid Kafka producer settings")?;
     let started = Instant::now();
     let mut sent = 0u64;
     let mut send = |line: &[u8]| -> anyhow::Result<()> {

@@ -24,7 +24,7 @@ use super::cache::{self, Cache, Stamp};
 use super::Settings;
 use crate::engine::Partition;
 use crate::source::kafka::producer::{self, Batch, Delivery};
-use crate::source::kafka::{client_config, ensure_topic, TopicSpec};
+use crate::source::kafka::{ensure_topic, restore_config, TopicSpec};
 
 /// Header carrying the writer's epoch on every changelog record.
 pub const EPOCH_HEADER: &str = "hotline-epoch";
@@ -135,12 +135,9 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
     let started = Instant::now();
     let p = partition.id();
     let cfg = &settings.kafka;
-    let mut c = client_config(&cfg.brokers, true, &cfg.options);
-    c.set("group.id", format!("{}.restore", cfg.group))
-        .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false")
-        .set("auto.offset.reset", "earliest");
-    let consumer: BaseConsumer = c.create().map_err(RestoreFailure::Client)?;
+    let consumer: BaseConsumer = restore_config(cfg)
+        .create()
+        .map_err(RestoreFailure::Client)?;
     // Only the start is asked of the broker: the end is this owner's claim.
     let (low, _) = consumer
         .fetch_watermarks(&cfg.changelog_topic, p, Duration::from_secs(10))

@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use crate::engine::{LiveView, MonthKey, MonthView, PartitionSnapshot};
 use crate::event::{Millis, Month};
-use crate::source::kafka::client_config;
 use crate::source::kafka::producer::{self, Delivery};
+use crate::source::kafka::views_config;
 use crate::source::wall_clock;
 use crate::view::{Board, Entry};
 
@@ -173,11 +173,7 @@ pub fn read(s: Arc<Settings>, board: Arc<Board>, stop: Arc<AtomicBool>) {
         return;
     };
     let cfg = &s.kafka;
-    let mut c = client_config(&cfg.brokers, true, &cfg.options);
-    c.set("group.id", format!("{}.views", cfg.group))
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest");
-    let consumer: BaseConsumer = match c.create() {
+    let consumer: BaseConsumer = match views_config(cfg).create() {
         Ok(c) => c,
         Err(e) => {
             tracing::error!(error = %e, "cannot create the views reader: this instance shows only its own partitions");
