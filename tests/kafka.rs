@@ -471,3 +471,70 @@ fn sigterm_stops_the_service_and_its_partitions_move_at_once() {
     });
     assert_eq!(consumed(&second), 0.0, "nothing read again from the input");
 }
+
+/// The producer's queue full while the brokers are away (a tiny queue here; 100,000
+/// records or 1 GB by default): workers waiting for room once ignored SIGTERM until
+/// librdkafka expired the queued records (`message.timeout.ms`, 5 minutes by default).
+/// Now the service exits within its grace, and the next owner loses nothing.
+#[test]
+fn sigterm_while_the_producer_queue_is_full_in_an_outage_exits_within_the_grace() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let (file, _) = sim_file(dir.path(), 20_000, 9);
+    produce(&broker.brokers(), "full", 1, &[&file], &[]);
+    let mut service = Service::start(
+        &broker.brokers(),
+        "full",
+        "g-full",
+        &dir.path().join("a"),
+        &[
+            "--kafka-option",
+            "queue.buffering.max.messages=20",
+            "--kafka-option",
+            "session.timeout.ms=30000",
+        ],
+    );
+    eventually("consuming", Duration::from_secs(60), || {
+        if consumed(&service) > 0.0 {
+            vec![]
+        } else {
+            vec!["nothing consumed yet".into()]
+        }
+    });
+    broker.pause();
+    std::thread::sleep(Duration::from_secs(2));
+    let pid = service.pid().expect("running");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stopping = std::thread::spawn(move || {
+        let status = service.stop();
+        let _ = tx.send(status);
+        service
+    });
+    let status = rx.recv_timeout(Duration::from_secs(60));
+    if status.is_err() {
+        let _ = std::process::Command::new("kill")
+            .args(["-KILL", &pid.to_string()])
+            .status();
+    }
+    broker.resume();
+    let status = status.expect("the service did not exit within 60 s of SIGTERM");
+    let service = stopping.join().expect("stopped");
+    assert!(
+        status.success(),
+        "exit status {status:?}; log:\n{}",
+        service.log_text()
+    );
+    let next = Service::start(
+        &broker.brokers(),
+        "full",
+        "g-full",
+        &dir.path().join("b"),
+        &[],
+    );
+    let want = figures(&replay_metrics(&[&file]), false);
+    eventually(
+        "the next owner has every event",
+        Duration::from_secs(120),
+        || diff(&figures(&samples(&next.metrics()), false), &want, 10),
+    );
+}

@@ -248,7 +248,6 @@ pub fn run(
         state_dir: config.state_dir.clone(),
         views_topic: config.views_topic.clone(),
         restore_timeout: Duration::from_secs(60),
-        shutdown_grace: config.shutdown_grace,
         commit_every: config.commit_interval,
         commit_events: config.commit_events,
         dlq_max_bytes: config.dlq_max_bytes,
@@ -266,7 +265,7 @@ pub fn run(
     let result = consumer::run(settings.clone(), consumer, health, stop);
     let _ = views.join();
     use rdkafka::producer::Producer as _;
-    let _ = settings.producer.flush(Duration::from_secs(5));
+    let _ = settings.producer.flush(settings.flush_grace());
     result
 }
 

@@ -147,16 +147,46 @@ impl ProducerContext for Deliveries {
 
 pub type Producer = ThreadedProducer<Deliveries>;
 
-/// Queues a record; a full queue is back-pressure: wait for room (until `give_up`).
+/// When a partition worker stops waiting for room in the producer's queue (full while
+/// the brokers are away): the service is stopping, or the consumer loop stopped waiting
+/// for this worker to finish. What was not queued then is not durable, and the input
+/// offset is not committed past it.
+#[derive(Clone)]
+pub struct GiveUp {
+    stop: Arc<AtomicBool>,
+    abandoned: Arc<AtomicBool>,
+}
+
+impl GiveUp {
+    /// Gives up once `stop` is set, or once [`GiveUp::abandon`] is called.
+    pub fn new(stop: Arc<AtomicBool>) -> Self {
+        GiveUp {
+            stop,
+            abandoned: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    pub fn abandon(&self) {
+        self.abandoned.store(true, Ordering::Relaxed);
+    }
+
+    pub fn now(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.abandoned.load(Ordering::Relaxed)
+    }
+}
+
+/// Queues a record; a full queue is back-pressure: wait for room until `give_up`.
 pub fn send<'a>(
     producer: &Producer,
     mut record: BaseRecord<'a, [u8], [u8], Box<Delivery>>,
-    give_up: impl Fn() -> bool,
+    give_up: &GiveUp,
 ) -> Result<(), (KafkaError, Box<Delivery>)> {
     loop {
         match producer.send(record) {
             Ok(()) => return Ok(()),
-            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r)) if !give_up() => {
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), r))
+                if !give_up.now() =>
+            {
                 record = r;
                 std::thread::sleep(Duration::from_millis(1));
             }

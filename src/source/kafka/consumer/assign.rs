@@ -13,6 +13,7 @@ use super::offsets::Offsets;
 use super::restore;
 use super::worker::{Messages, Worker};
 use super::{Assigning, Loop, Owned, WORKER_QUEUE};
+use crate::source::kafka::producer::GiveUp;
 
 impl Loop {
     pub(super) fn rebalance(&mut self, signal: Signal) {
@@ -66,13 +67,15 @@ impl Loop {
 
     pub(super) fn start(&mut self, p: i32) {
         let (tx, rx) = mpsc::sync_channel(WORKER_QUEUE);
-        match Worker::spawn(p, self.s.clone(), rx, self.to_loop.clone()) {
+        let give_up = GiveUp::new(self.stop.clone());
+        match Worker::spawn(p, self.s.clone(), rx, self.to_loop.clone(), give_up.clone()) {
             Ok(join) => {
                 self.owned.insert(
                     p,
                     Owned {
                         tx,
                         join: Some(join),
+                        give_up,
                         restored: false,
                         offsets: Offsets::default(),
                         held: None,

@@ -40,7 +40,7 @@ pub use views::read as read_views;
 use self::offsets::Offsets;
 use self::worker::{FromWorker, Messages, ToWorker};
 use super::metrics::KafkaMetrics;
-use super::producer::Producer;
+use super::producer::{GiveUp, Producer};
 use super::KafkaConfig;
 use crate::engine::Shared;
 use crate::health::Health;
@@ -59,10 +59,28 @@ pub struct Settings {
     pub state_dir: Option<PathBuf>,
     pub views_topic: Option<String>,
     pub restore_timeout: Duration,
-    pub shutdown_grace: Duration,
     pub commit_every: Duration,
     pub commit_events: u64,
     pub dlq_max_bytes: usize,
+}
+
+impl Settings {
+    /// A partition worker's share of the shutdown grace (`--shutdown-grace-secs`, which
+    /// the whole shutdown keeps to): it waits up to half of it for its last writes.
+    pub fn worker_grace(&self) -> Duration {
+        self.kafka.shutdown_grace / 2
+    }
+
+    /// The loop's share: it waits up to three quarters of the grace for its workers;
+    /// the rest is for the final commit, leaving the group and [`Settings::flush_grace`].
+    pub fn finish_grace(&self) -> Duration {
+        self.kafka.shutdown_grace * 3 / 4
+    }
+
+    /// The producer's last flush (views) after the consumer closed.
+    pub fn flush_grace(&self) -> Duration {
+        self.kafka.shutdown_grace / 8
+    }
 }
 
 /// Messages per hand-over to a worker.
@@ -73,6 +91,8 @@ const WORKER_QUEUE: usize = 8;
 struct Owned {
     tx: SyncSender<ToWorker>,
     join: Option<JoinHandle<()>>,
+    /// Tells the worker to stop waiting for room in the producer's queue.
+    give_up: GiveUp,
     restored: bool,
     offsets: Offsets,
     held: Option<&'static str>,
@@ -100,6 +120,8 @@ struct Loop {
     /// ([`restore::ensure_changelog`]; best effort, as at start-up).
     changelog_ensured: bool,
     last_commit: Instant,
+    /// The service is stopping (workers give up waiting on a full producer queue).
+    stop: Arc<AtomicBool>,
 }
 
 /// Runs the consumer until `stop`; then finishes every partition (changelog and
@@ -124,6 +146,7 @@ pub fn run(
         rebalanced: false,
         changelog_ensured: false,
         last_commit: Instant::now(),
+        stop: stop.clone(),
     };
     let mut last_ready = Instant::now();
     while !stop.load(Ordering::Relaxed) {
@@ -259,7 +282,7 @@ impl Loop {
                 let _ = o.tx.send(ToWorker::Finish);
             }
         }
-        let deadline = Instant::now() + self.s.shutdown_grace + Duration::from_secs(5);
+        let deadline = Instant::now() + self.s.finish_grace();
         let mut waiting: Vec<i32> = partitions
             .iter()
             .copied()
@@ -276,6 +299,14 @@ impl Loop {
                 Err(_) => {
                     // Keep serving the group (heartbeats run on librdkafka's thread).
                 }
+            }
+        }
+        for p in &waiting {
+            if let Some(o) = self.owned.get(p) {
+                // Its last writes were not queued in time (the brokers are away):
+                // not committed past, re-read by the next owner.
+                tracing::error!(partition = p, "partition worker not finished within the shutdown grace: giving up its unqueued writes");
+                o.give_up.abandon();
             }
         }
         self.commit(CommitMode::Sync);

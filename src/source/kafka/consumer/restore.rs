@@ -23,7 +23,7 @@ use rdkafka::{Offset, TopicPartitionList};
 use super::cache::{self, Cache, Stamp};
 use super::Settings;
 use crate::engine::Partition;
-use crate::source::kafka::producer::{self, Batch, Delivery};
+use crate::source::kafka::producer::{self, Batch, Delivery, GiveUp};
 use crate::source::kafka::{ensure_topic, restore_config, TopicSpec};
 
 /// Header carrying the writer's epoch on every changelog record.
@@ -76,7 +76,14 @@ pub fn epoch_headers(epoch: &str) -> OwnedHeaders {
 }
 
 /// Appends this owner's claim to the changelog partition and waits for it: its offset.
-fn claim(settings: &Settings, p: i32) -> Result<i64, RestoreFailure> {
+///
+/// The wait has no deadline of its own: librdkafka reports every queued record's fate
+/// within `message.timeout.ms`. A claim given up while still queued could land later,
+/// after the next owner's, and fence that owner's records (restores would skip them as
+/// a zombie's), so a claim is never abandoned once queued — not on a rebalance, not on
+/// a shutdown (the consumer loop waits for this worker before it releases the
+/// partition).
+fn claim(settings: &Settings, p: i32, give_up: &GiveUp) -> Result<i64, RestoreFailure> {
     let batch = Arc::new(Batch::default());
     batch.outstanding.store(1, Ordering::Release);
     let record = BaseRecord::with_opaque_to(
@@ -86,14 +93,10 @@ fn claim(settings: &Settings, p: i32) -> Result<i64, RestoreFailure> {
     .partition(p)
     .key(CLAIM_KEY)
     .payload(&b""[..]);
-    if let Err((e, _)) = producer::send(&settings.producer, record, || false) {
+    if let Err((e, _)) = producer::send(&settings.producer, record, give_up) {
         return Err(RestoreFailure::Claim(e.to_string()));
     }
-    let deadline = Instant::now() + settings.restore_timeout;
     while !batch.done() {
-        if Instant::now() >= deadline {
-            return Err(RestoreFailure::Claim("not confirmed in time".into()));
-        }
         std::thread::sleep(Duration::from_millis(2));
     }
     match batch.last_offset() {
@@ -131,7 +134,11 @@ pub fn ensure_changelog<C: rdkafka::consumer::ConsumerContext>(
 
 /// Claims the partition, then fills `partition` from the cache and the changelog up to
 /// the claim.
-pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restored, RestoreFailure> {
+pub fn restore(
+    settings: &Settings,
+    partition: &mut Partition,
+    give_up: &GiveUp,
+) -> Result<Restored, RestoreFailure> {
     let started = Instant::now();
     let p = partition.id();
     let cfg = &settings.kafka;
@@ -142,7 +149,7 @@ pub fn restore(settings: &Settings, partition: &mut Partition) -> Result<Restore
     let (low, _) = consumer
         .fetch_watermarks(&cfg.changelog_topic, p, Duration::from_secs(10))
         .map_err(RestoreFailure::Watermarks)?;
-    let end = claim(settings, p)?;
+    let end = claim(settings, p, give_up)?;
 
     // The last value of every key, in log order.
     let mut latest: HashMap<Vec<u8>, Option<Vec<u8>>> = HashMap::new();

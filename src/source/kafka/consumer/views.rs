@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::Settings;
 use crate::engine::{LiveView, MonthKey, MonthView, PartitionSnapshot};
 use crate::event::{Millis, Month};
-use crate::source::kafka::producer::{self, Delivery};
+use crate::source::kafka::producer::{self, Delivery, GiveUp};
 use crate::source::kafka::views_config;
 use crate::source::wall_clock;
 use crate::view::{Board, Entry};
@@ -54,6 +54,7 @@ pub struct ViewsOut {
     live: Option<Arc<Vec<LiveView>>>,
     last: Option<Instant>,
     last_meta: Option<Instant>,
+    give_up: GiveUp,
 }
 
 fn month_key(p: i32, (center, month): &MonthKey) -> String {
@@ -61,10 +62,11 @@ fn month_key(p: i32, (center, month): &MonthKey) -> String {
 }
 
 impl ViewsOut {
-    pub fn new(topic: String, p: i32) -> Self {
+    pub fn new(topic: String, p: i32, give_up: GiveUp) -> Self {
         ViewsOut {
             topic,
             p,
+            give_up,
             months: BTreeMap::new(),
             live: None,
             last: None,
@@ -146,14 +148,11 @@ impl ViewsOut {
         if let Some(v) = &value {
             record = record.payload(v.as_slice());
         }
-        match producer::send(&s.producer, record, || false) {
+        match producer::send(&s.producer, record, &self.give_up) {
             Ok(()) => s.metrics.views_published.inc(),
             Err((e, _)) => tracing::debug!(partition = self.p, error = %e, "view not queued"),
         }
     }
-
-    /// Nothing to do: views are produced asynchronously and a successor republishes.
-    pub fn flush(&mut self, _s: &Settings) {}
 }
 
 /// What the reader knows of one partition.

@@ -73,7 +73,7 @@ impl Worker {
             .metrics
             .changelog_bytes
             .inc_by((key.len() + value.map_or(0, <[u8]>::len)) as u64);
-        if producer::send(&self.s.producer, record, || false).is_err() {
+        if producer::send(&self.s.producer, record, &self.give_up).is_err() {
             batch.failed.store(true, Ordering::Release);
             batch.outstanding.fetch_sub(1, Ordering::AcqRel);
             self.s.metrics.changelog_errors.inc();

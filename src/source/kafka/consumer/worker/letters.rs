@@ -70,7 +70,7 @@ impl Worker {
             &numbers,
             Box::new(Delivery::DeadLetter(l.state.clone())),
         );
-        if let Err((e, _)) = producer::send(&self.s.producer, record, || false) {
+        if let Err((e, _)) = producer::send(&self.s.producer, record, &self.give_up) {
             // Refused before it was queued: handled like a failed delivery.
             tracing::debug!(partition = self.p, error = %e, "dead-letter copy not queued");
             l.retry_at = Some(Instant::now() + l.backoff);

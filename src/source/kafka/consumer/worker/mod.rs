@@ -19,7 +19,7 @@ use super::views::ViewsOut;
 use super::Settings;
 use crate::engine::Partition;
 use crate::event::{decode, DecodeCtx, Millis, RejectReason};
-use crate::source::kafka::producer::DlqState;
+use crate::source::kafka::producer::{DlqState, GiveUp};
 use crate::source::wall_clock;
 
 /// Consumed messages handed to a worker: payloads and keys in one buffer.
@@ -121,6 +121,7 @@ pub struct Worker {
     last_tick: Instant,
     views: Option<ViewsOut>,
     out: Sender<FromWorker>,
+    give_up: GiveUp,
 }
 
 impl Worker {
@@ -129,12 +130,16 @@ impl Worker {
         s: Arc<Settings>,
         rx: Receiver<ToWorker>,
         out: Sender<FromWorker>,
+        give_up: GiveUp,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         std::thread::Builder::new()
             .name(format!("partition-{p}"))
             .spawn(move || {
                 let partition = Partition::new(p, s.shared.clone());
-                let views = s.views_topic.as_ref().map(|t| ViewsOut::new(t.clone(), p));
+                let views = s
+                    .views_topic
+                    .as_ref()
+                    .map(|t| ViewsOut::new(t.clone(), p, give_up.clone()));
                 let w = Worker {
                     p,
                     partition,
@@ -155,6 +160,7 @@ impl Worker {
                     last_tick: Instant::now(),
                     views,
                     out,
+                    give_up,
                     s,
                 };
                 w.run(rx)
@@ -204,7 +210,7 @@ impl Worker {
                 // Months already out of retention are evicted as they are restored.
                 self.partition.advance(wall_clock());
             }
-            match restore::restore(&self.s, &mut self.partition) {
+            match restore::restore(&self.s, &mut self.partition, &self.give_up) {
                 Ok(r) => {
                     if let Some(at) = self.partition.max_at() {
                         self.s.shared.observe(at);
@@ -332,7 +338,7 @@ impl Worker {
     /// offset reported, the local cache written when all of it is durable.
     fn finish(mut self) {
         self.commit();
-        let deadline = Instant::now() + self.s.shutdown_grace;
+        let deadline = Instant::now() + self.s.worker_grace();
         loop {
             self.check_letters();
             self.check_inflight();
@@ -365,9 +371,6 @@ impl Worker {
         });
         if clean {
             self.write_cache();
-        }
-        if let Some(v) = self.views.as_mut() {
-            v.flush(&self.s);
         }
     }
 }
