@@ -100,7 +100,6 @@ pub async fn run(
         None => None,
     };
     let health = Arc::new(Health::default());
-    health.set_not_ready("starting");
     let stop = Arc::new(AtomicBool::new(false));
 
     let source = {

@@ -2,33 +2,33 @@
 //! figures can be trusted yet (state restored, consumer caught up, nothing held back).
 //! Sources set it; the HTTP server reads it. Neither imports the other.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use parking_lot::Mutex;
 
-#[derive(Default)]
+/// Not ready until a source says otherwise.
 pub struct Health {
-    ready: AtomicBool,
-    reason: Mutex<&'static str>,
+    /// `None` when ready, else why not: a fixed reason code shown by `/readyz`.
+    not_ready: Mutex<Option<&'static str>>,
+}
+
+impl Default for Health {
+    fn default() -> Self {
+        Health {
+            not_ready: Mutex::new(Some("starting")),
+        }
+    }
 }
 
 impl Health {
     pub fn set_ready(&self) {
-        *self.reason.lock() = "";
-        self.ready.store(true, Ordering::SeqCst);
+        *self.not_ready.lock() = None;
     }
 
-    /// Not ready, with a fixed reason code shown by `/readyz`.
     pub fn set_not_ready(&self, reason: &'static str) {
-        *self.reason.lock() = reason;
-        self.ready.store(false, Ordering::SeqCst);
+        *self.not_ready.lock() = Some(reason);
     }
 
-    pub fn is_ready(&self) -> bool {
-        self.ready.load(Ordering::SeqCst)
-    }
-
-    pub fn reason(&self) -> &'static str {
-        *self.reason.lock()
+    /// Why the service is not ready; `None` when it is.
+    pub fn not_ready(&self) -> Option<&'static str> {
+        *self.not_ready.lock()
     }
 }

@@ -341,14 +341,13 @@ code{background:#f4f4f4;padding:0 .2em}td{padding:.2em .8em .2em 0;vertical-alig
 "#;
 
 async fn readyz(State(st): State<Arc<HttpState>>) -> Response {
-    if st.health.is_ready() {
-        (StatusCode::OK, "ready\n").into_response()
-    } else {
-        (
+    match st.health.not_ready() {
+        None => (StatusCode::OK, "ready\n").into_response(),
+        Some(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            format!("not ready: {}\n", st.health.reason()),
+            format!("not ready: {reason}\n"),
         )
-            .into_response()
+            .into_response(),
     }
 }
 
