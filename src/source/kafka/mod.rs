@@ -208,22 +208,9 @@ pub fn run(
         .context("invalid Kafka consumer settings")?;
 
     // The topics the service writes: created if missing (best effort; a broker that
-    // forbids creation needs them made by hand, see docs/deploy.md).
-    let input_partitions = consumer
-        .fetch_metadata(Some(&config.topic), Duration::from_secs(10))
-        .ok()
-        .and_then(|md| md.topics().first().map(|t| t.partitions().len() as i32))
-        .filter(|&n| n > 0);
+    // forbids creation needs them made by hand, see docs/deploy.md). The changelog,
+    // which needs the input's partition count, is the consumer loop's to create.
     let mut topics = vec![TopicSpec::plain(&config.dlq_topic, 1)];
-    match input_partitions {
-        Some(n) => {
-            board.set_partitions(n as u32);
-            topics.push(TopicSpec::compacted(&config.changelog_topic, n));
-        }
-        None => {
-            tracing::warn!(topic = %config.topic, "input topic not found yet: the changelog topic is created when it is")
-        }
-    }
     if let Some(v) = &config.views_topic {
         topics.push(TopicSpec::compacted(v, 1));
     }

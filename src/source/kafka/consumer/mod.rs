@@ -148,6 +148,10 @@ pub fn run(
         last_commit: Instant::now(),
         stop: stop.clone(),
     };
+    l.changelog_ensured = restore::ensure_changelog(&l.s, &l.consumer);
+    if !l.changelog_ensured {
+        tracing::warn!(topic = %l.s.kafka.topic, "input topic not found yet: the changelog topic is created when it is");
+    }
     let mut last_ready = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         l.poll();
