@@ -83,7 +83,7 @@ impl Shared {
 #[derive(Default)]
 pub struct PipelineStats {
     /// Applied events by [`EventType`].
-    pub applied: [AtomicU64; 7],
+    pub applied: [AtomicU64; EventType::ALL.len()],
     pub duplicates: AtomicU64,
     pub late: AtomicU64,
     pub unknown_units: AtomicU64,
@@ -105,7 +105,7 @@ impl PipelineStats {
 /// batch instead of one contended atomic per event).
 #[derive(Debug, Default)]
 pub(crate) struct LocalStats {
-    applied: [u64; 7],
+    applied: [u64; EventType::ALL.len()],
     duplicates: u64,
     late: u64,
     pub unknown_units: u64,

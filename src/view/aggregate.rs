@@ -23,7 +23,7 @@ pub struct MonthSum {
     pub centre: CentreCounts,
     pub records: Vec<i64>,
     pub daily: Vec<i64>,
-    pub overdue_by_purpose: [i64; 6],
+    pub overdue_by_purpose: [i64; Purpose::ALL.len()],
     /// (dimension, label, second label) → count.
     pub keyed: BTreeMap<(Dim, String, Option<String>), i64>,
     pub units: BTreeMap<String, UnitSum>,

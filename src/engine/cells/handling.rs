@@ -9,7 +9,7 @@ use crate::engine::counts::HANDLING_BUCKETS_SECS;
 /// only for the values a cell has.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Handling {
-    pub buckets: [i64; 12],
+    pub buckets: [i64; HANDLING_BUCKETS_SECS.len()],
     pub count: i64,
     pub sum_ms: i64,
     /// (bucket key, count), sorted by key.

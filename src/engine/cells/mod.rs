@@ -21,10 +21,10 @@ use super::labels::{Interner, LabelId};
 use crate::event::{Channel, Disposition, Month, Purpose};
 
 /// Records by channel × purpose × disposition.
-pub const RECORD_CELLS: usize = 8 * 6 * 3;
+pub const RECORD_CELLS: usize = Channel::ALL.len() * Purpose::ALL.len() * Disposition::ALL.len();
 
 pub fn record_index(c: Channel, p: Purpose, d: Disposition) -> usize {
-    (c.index() * 6 + p.index()) * 3 + d.index()
+    (c.index() * Purpose::ALL.len() + p.index()) * Disposition::ALL.len() + d.index()
 }
 
 #[derive(Debug, Default)]
@@ -41,7 +41,7 @@ pub struct MonthCells {
     /// Records by local day of the month (index 0 = the 1st).
     pub daily: [i64; 31],
     /// Overdue orders by the purpose of their record ([`Purpose::index`]).
-    pub overdue_by_purpose: [i64; 6],
+    pub overdue_by_purpose: [i64; Purpose::ALL.len()],
     pub keyed: HashMap<(Dim, LabelId, LabelId), i64, FxBuildHasher>,
     pub units: HashMap<LabelId, UnitCell, FxBuildHasher>,
     /// Overdue rows of the month's orders, by order slot.
