@@ -9,7 +9,10 @@
 //! 2. an `at` after the future horizon (`DecodeCtx::not_after`) is `bad_timestamp`
 //!    (field `at`), checked right after `at` is read, so it also wins over any fault
 //!    found later (centre, type-specific fields);
-//! 3. `key_mismatch` never comes from the decoder (it is the Kafka edge's).
+//! 3. `key_mismatch` never comes from the decoder (it is the Kafka edge's);
+//! 4. a message that is not UTF-8 is `invalid_json` as a whole (JSON text is UTF-8,
+//!    and events.md says so): the old decoder let serde check each string it read,
+//!    so invalid bytes in a skipped field, or after the first fault, went unseen.
 //!
 //! Inputs: valid events of every type, then mutated — byte flips, inserts, deletes,
 //! truncation, fields removed, duplicated, retyped, renamed or with escaped keys,
@@ -730,6 +733,7 @@ type Outcome = Result<Event, (&'static str, Option<&'static str>)>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Change {
     None,
+    NotUtf8,
     ArrayOldAccepted,
     ArrayOldRejected,
     FutureOldAccepted,
@@ -769,6 +773,15 @@ fn is_json_array(bytes: &[u8]) -> bool {
 /// changes applied.
 fn expected(bytes: &[u8]) -> (Outcome, Change) {
     let old: Outcome = old::decode(bytes, TZ).map_err(|r| (r.reason.code(), r.field));
+    let invalid_json = Err(("invalid_json", None));
+    if bytes.len() <= MAX_MESSAGE_BYTES && std::str::from_utf8(bytes).is_err() {
+        let change = if old == invalid_json {
+            Change::None
+        } else {
+            Change::NotUtf8
+        };
+        return (invalid_json, change);
+    }
     if bytes.len() <= MAX_MESSAGE_BYTES && is_json_array(bytes) {
         let change = match old {
             Ok(_) => Change::ArrayOldAccepted,
@@ -894,6 +907,7 @@ fn the_new_decoder_agrees_with_the_old_one_except_where_intended() {
     );
     // The intended changes were exercised, not merely allowed.
     for change in [
+        Change::NotUtf8,
         Change::ArrayOldAccepted,
         Change::ArrayOldRejected,
         Change::FutureOldAccepted,
@@ -949,4 +963,14 @@ fn the_intended_changes_by_example() {
         (r.reason, r.field),
         (RejectReason::BadTimestamp, Some("at"))
     );
+    let mut not_utf8 = r#"{"event_id":"e1","order_id":"O1","type":"completed","at":"2024-11-01T09:40:00Z","unit":"市公安局","note":""#
+        .as_bytes()
+        .to_vec();
+    not_utf8.extend_from_slice(b"\xff\"}");
+    assert!(
+        old::decode(&not_utf8, TZ).is_ok(),
+        "the old decoder skipped the unknown field unchecked"
+    );
+    let r = decode(&not_utf8, &ctx).unwrap_err();
+    assert_eq!((r.reason, r.field), (RejectReason::InvalidJson, None));
 }

@@ -224,3 +224,28 @@ fn garbage_never_panics() {
     }
     assert!(decode(&bytes, &CTX).is_ok());
 }
+
+#[test]
+fn the_nfc_fast_path_agrees_with_the_full_check() {
+    use unicode_normalization::{is_nfc, UnicodeNormalization};
+    for s in [
+        "市公安局",
+        "Haikou Water",
+        "café",
+        "cafe\u{301}",
+        "\u{FA10}局",
+        "局\u{302A}",
+        "\u{AC00}\u{11A8}",
+        "Å",
+        "\u{212B}",
+    ] {
+        let fast = s.chars().all(super::plainly_nfc);
+        assert!(!fast || is_nfc(s), "{s:?}: fast path says NFC, it is not");
+        assert_eq!(
+            super::normalize_unit(s).as_deref(),
+            Some(s.nfc().collect::<String>().as_str()),
+            "{s:?}"
+        );
+    }
+    assert!("市公安局 Haikou".chars().all(super::plainly_nfc));
+}
