@@ -57,42 +57,10 @@ fn serve(common: &cli::Common, args: &cli::ServeArgs) -> anyhow::Result<()> {
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async {
+        let signals = cli::Signals::install()?;
         let listener = tokio::net::TcpListener::bind(args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
-        hotline_pulse::app::run(config, listener, shutdown_signal()).await
+        hotline_pulse::app::run(config, listener, signals.first("shutting down")).await
     })
-}
-
-/// Resolves on the first SIGINT/SIGTERM; a second one exits at once.
-async fn shutdown_signal() {
-    wait_signal().await;
-    tracing::info!("signal received: shutting down (send it again to exit at once)");
-    tokio::spawn(async {
-        wait_signal().await;
-        eprintln!("hotline-pulse: second signal: exiting now");
-        std::process::exit(130);
-    });
-}
-
-async fn wait_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

@@ -4,7 +4,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use anyhow::{bail, Context};
@@ -133,7 +133,7 @@ pub fn produce(common: &Common, args: &ProduceArgs) -> anyhow::Result<Outcome> {
     };
     let options = kafka_options(&args.kafka, &|k| std::env::var(k).ok())?;
     let stop = Arc::new(AtomicBool::new(false));
-    stop_on_signal(stop.clone())?;
+    super::signals::stop_on_signal(stop.clone(), "stopping after the message in hand")?;
     crate::source::kafka::produce(
         brokers,
         &args.kafka.topic,
@@ -145,49 +145,4 @@ pub fn produce(common: &Common, args: &ProduceArgs) -> anyhow::Result<Outcome> {
         stop,
     )?;
     Ok(Outcome::Done)
-}
-
-/// Sets `stop` on the first SIGINT/SIGTERM; a second one exits at once. The handlers
-/// are installed before this returns, so no early signal takes the default action.
-#[cfg(unix)]
-fn stop_on_signal(stop: Arc<AtomicBool>) -> anyhow::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_io()
-        .build()
-        .context("starting the signal handler")?;
-    let (mut term, mut int) = {
-        let _guard = rt.enter();
-        (
-            signal(SignalKind::terminate()).context("installing the SIGTERM handler")?,
-            signal(SignalKind::interrupt()).context("installing the SIGINT handler")?,
-        )
-    };
-    std::thread::Builder::new()
-        .name("signals".into())
-        .spawn(move || {
-            rt.block_on(async {
-                for n in 0.. {
-                    tokio::select! {
-                        _ = term.recv() => {}
-                        _ = int.recv() => {}
-                    }
-                    if n > 0 {
-                        eprintln!("hotline-pulse: second signal: exiting now");
-                        std::process::exit(130);
-                    }
-                    tracing::info!(
-                        "signal received: stopping after the message in hand (send it again to exit at once)"
-                    );
-                    stop.store(true, Ordering::SeqCst);
-                }
-            });
-        })
-        .context("starting the signal handler")?;
-    Ok(())
-}
-
-#[cfg(not(unix))]
-fn stop_on_signal(_stop: Arc<AtomicBool>) -> anyhow::Result<()> {
-    Ok(())
 }

@@ -16,6 +16,7 @@ mod kafka;
 mod listen;
 mod replay;
 mod serve;
+mod signals;
 mod table;
 mod validate;
 
@@ -26,4 +27,5 @@ pub use completions::{completions, CompletionsArgs};
 pub use kafka::{kafka_options, parse_properties, split_env_options};
 pub use replay::replay;
 pub use serve::app_config;
+pub use signals::Signals;
 pub use validate::refuse_inapplicable;

@@ -50,7 +50,7 @@ fn first_typed<'a>(m: &ArgMatches, flags: &'a [(&str, &str)]) -> Option<&'a str>
 pub fn refuse_inapplicable(matches: &ArgMatches) -> anyhow::Result<()> {
     match matches.subcommand() {
         Some(("replay", m)) if typed(m, "report") && typed(m, "format") => {
-            bail!("--format does not apply with --report (the bulletin is Markdown or HTML: --report md|html)");
+            bail!("--format does not apply with --report (the bulletin's format is --report md|html|pdf)");
         }
         Some(("serve", m)) => {
             if typed(m, "brokers") {
