@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::kafka::{signal, wait_port};
 use super::prom::free_port;
 
 /// The tables tansu 0.6's PostgreSQL engine needs (it creates none itself).
@@ -107,17 +108,6 @@ impl PgUser {
                 .unwrap_or_else(|e| panic!("chown {} to postgres: {e}", dir.display()));
         }
     }
-}
-
-fn wait_port(port: u16, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
 }
 
 fn run(cmd: &mut Command, what: &str) {
@@ -273,9 +263,7 @@ impl DurableBroker {
     /// SIGTERM, then waits until the process is gone and the port refuses connections.
     pub fn stop_broker(&mut self) {
         let mut child = self.tansu.take().expect("tansu is running");
-        let _ = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status();
+        signal(child.id(), "TERM");
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             match child.try_wait() {

@@ -20,7 +20,8 @@ pub const KAFKA_OPTIONS: &[&str] = &[
     "reconnect.backoff.max.ms=1000",
 ];
 
-fn wait_port(port: u16, timeout: Duration) -> bool {
+/// Whether something listens on the loopback `port` within `timeout`.
+pub fn wait_port(port: u16, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
         if TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -92,7 +93,8 @@ impl Drop for Tansu {
     }
 }
 
-fn signal(pid: u32, sig: &str) {
+/// `kill -SIG pid`.
+pub fn signal(pid: u32, sig: &str) {
     let _ = Command::new("kill")
         .args([&format!("-{sig}"), &pid.to_string()])
         .status();
@@ -496,30 +498,15 @@ pub fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 /// Reads `n` messages of a topic: (payload, reject-reason header).
 pub fn read_topic(brokers: &str, topic: &str, n: usize) -> Vec<(Vec<u8>, Option<String>)> {
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::message::{Headers, Message};
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", format!("reader-{topic}"))
-        .set("auto.offset.reset", "earliest")
-        .set("fetch.wait.max.ms", "5")
-        .create()
-        .unwrap();
-    c.subscribe(&[topic]).unwrap();
-    let mut out = Vec::new();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while out.len() < n && Instant::now() < deadline {
-        if let Some(Ok(m)) = c.poll(Duration::from_millis(100)) {
-            let reason = m.headers().and_then(|h| {
-                h.iter()
-                    .find(|x| x.key == hotline_pulse::source::kafka::REASON_HEADER)
-                    .and_then(|x| x.value.map(|v| String::from_utf8_lossy(v).into_owned()))
-            });
-            out.push((m.payload().unwrap_or(&[]).to_vec(), reason));
-        }
-    }
-    out
+    read_full(brokers, topic, n)
+        .into_iter()
+        .map(|(_, payload, headers)| {
+            let reason = headers
+                .get(hotline_pulse::source::kafka::REASON_HEADER)
+                .cloned();
+            (payload, reason)
+        })
+        .collect()
 }
 
 /// Sends raw messages (key, payload) to one partition of `topic`, waiting for each.
