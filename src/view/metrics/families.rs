@@ -5,7 +5,7 @@
 
 use prometheus::proto::MetricType;
 
-use super::text::{self, Format, Pairs};
+use super::text::{self, Format, Labels, Pairs};
 
 use crate::engine::{CentreCounts, Exposed, LiveCounts, UnitCounts};
 use crate::view::figures::UNIT_RATIOS;
@@ -169,13 +169,18 @@ impl<'a> Family<'a> {
     }
 
     pub fn gauge(&mut self, values: &[&str], v: f64) {
-        let labels = Pairs(&self.spec.labels, values);
+        self.gauge_with(&Pairs(&self.spec.labels, values), v);
+    }
+
+    /// A sample with its labels already paired (and perhaps pre-rendered): they must
+    /// be this family's.
+    pub fn gauge_with(&mut self, labels: &(impl Labels + ?Sized), v: f64) {
         text::sample(
             self.format,
             &mut self.body,
             self.spec.name,
             "",
-            &labels,
+            labels,
             None,
             v,
         );
@@ -187,8 +192,14 @@ impl<'a> Family<'a> {
     }
 
     /// A histogram from per-bucket (not cumulative) counts.
-    pub fn histogram(&mut self, values: &[&str], bounds: &[u64], counts: &[i64], n: i64, sum: f64) {
-        let labels = Pairs(&self.spec.labels, values);
+    pub fn histogram(
+        &mut self,
+        labels: &(impl Labels + ?Sized),
+        bounds: &[u64],
+        counts: &[i64],
+        n: i64,
+        sum: f64,
+    ) {
         let mut cumulative = 0i64;
         let buckets = bounds.iter().zip(counts).map(|(&ub, &c)| {
             cumulative += c;
@@ -199,21 +210,26 @@ impl<'a> Family<'a> {
             self.format,
             &mut self.body,
             self.spec.name,
-            &labels,
+            labels,
             buckets,
             n,
             sum,
         );
     }
 
-    pub fn summary(&mut self, values: &[&str], quantiles: &[(f64, f64)], n: i64, sum: f64) {
-        let labels = Pairs(&self.spec.labels, values);
+    pub fn summary(
+        &mut self,
+        labels: &(impl Labels + ?Sized),
+        quantiles: &[(f64, f64)],
+        n: i64,
+        sum: f64,
+    ) {
         let (qs, n) = (quantiles.iter().copied(), n.max(0) as u64);
         text::summary(
             self.format,
             &mut self.body,
             self.spec.name,
-            &labels,
+            labels,
             qs,
             n,
             sum,

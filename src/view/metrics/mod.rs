@@ -24,8 +24,9 @@ use parking_lot::Mutex;
 use prometheus::Registry;
 
 use self::cap::capped;
-use self::families::{Family, Layout};
+use self::families::{Family, Layout, U};
 pub use self::text::Format;
+use self::text::{Pairs, Rendered};
 use super::aggregate::{aggregate, Aggregate, Filter, MonthSum, UnitSum};
 use super::board::{Board, Scope};
 use super::centre::centre_figures;
@@ -121,12 +122,13 @@ impl EngineFamilies {
                 .iter()
                 .map(|(n, u)| (n.as_str(), Cow::Borrowed(u)));
             for (unit, u) in capped(units, config.unit_label_cap, OTHER_UNITS) {
-                let l: [&str; 3] = [center, unit, &month_s];
+                // Every unit family's labels (families::U), written once for all.
+                let l = Rendered::new(&Pairs(U, &[center, unit, &month_s]));
                 self.unit(&mut fams, &l, &u);
                 let c = &u.counts;
                 for (def, &fam) in UNIT_RATIOS.iter().zip(&layout.unit_ratios) {
                     if let Some(v) = (def.of)(c, w) {
-                        fams[fam].gauge(&l, v);
+                        fams[fam].gauge_with(&l, v);
                     }
                 }
                 // Assessment and score: the whole group's counts of this unit. The cap's
@@ -137,12 +139,12 @@ impl EngineFamilies {
                 let whole = group_month
                     .and_then(|g| g.units.get(unit))
                     .map_or(own.counts, |g| g.counts);
-                fams[layout.assessed].gauge(
+                fams[layout.assessed].gauge_with(
                     &l,
                     f64::from(u8::from(whole.assigned >= a.min_assigned as i64)),
                 );
                 if let Some(s) = score(&Ratios::of(&whole, w), a) {
-                    fams[layout.score].gauge(&l, s);
+                    fams[layout.score].gauge_with(&l, s);
                 }
             }
             self.centre(&mut fams, center, &month_s, sum, *month);
@@ -155,14 +157,14 @@ impl EngineFamilies {
         *self.buffers.lock() = buffers;
     }
 
-    fn unit(&self, fams: &mut [Family], l: &[&str; 3], u: &UnitSum) {
+    fn unit(&self, fams: &mut [Family], l: &Rendered, u: &UnitSum) {
         let layout = &self.layout;
         for ((exposed, get), fam) in UnitCounts::FIELDS.iter().zip(&layout.unit.field_family) {
             let Some(fam) = *fam else { continue };
             let v = get(&u.counts) as f64;
             match exposed.label {
-                Some((_, value)) => fams[fam].gauge(&[l[0], l[1], l[2], value], v),
-                None => fams[fam].gauge(l, v),
+                Some((name, value)) => fams[fam].gauge_with(&l.and(name, value), v),
+                None => fams[fam].gauge_with(l, v),
             }
         }
         let h = &u.handling;
