@@ -139,12 +139,7 @@ impl Partition {
         packed::put::<Ids>(&mut big.stash, base, ev.at, id, &kind);
         big.add_id(&id);
         big.note_time(ev.at, &kind);
-        if self.track_changes {
-            if let Some(order) = self.orders.get_mut(slot).filter(|o| !o.dirty) {
-                order.dirty = true;
-                self.changed.push(slot);
-            }
-        }
+        self.mark_changed(slot);
         self.max_at = self.max_at.max(Some(ev.at));
         if late {
             // The event shows the order belongs to an evicted month: the order goes as

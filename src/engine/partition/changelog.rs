@@ -99,14 +99,7 @@ impl Partition {
                 continue;
             }
             match self.find_key(key) {
-                Some(slot) => {
-                    if let Some(order) = self.orders.get_mut(slot) {
-                        if !order.dirty {
-                            order.dirty = true;
-                            self.changed.push(slot);
-                        }
-                    }
-                }
+                Some(slot) => self.mark_changed(slot),
                 None => self.removed.push(key.clone()),
             }
         }
@@ -227,12 +220,7 @@ impl Partition {
             self.adopt_big(slot);
         }
         let after = self.derive(slot, self.as_of);
-        let evicted =
-            matches!((after.contribution.month, self.cutoff), (Some(m), Some(c)) if m < c);
-        self.commit(slot, &Derived::default(), after);
-        if evicted {
-            self.evict(slot);
-        }
+        self.commit_or_evict(slot, &Derived::default(), after);
         Ok(())
     }
 }

@@ -197,17 +197,34 @@ impl Partition {
         self.insert(slot, offset, ev.at, id, &kind);
         self.max_at = self.max_at.max(Some(ev.at));
         let after = self.derive(slot, self.as_of);
-        if let (Some(m), Some(c)) = (after.contribution.month, self.cutoff) {
-            if m < c {
-                // The event shows the order belongs to an evicted month: the order goes
-                // as its month did.
-                self.commit(slot, &before, after);
-                self.evict(slot);
-                return Outcome::Late;
-            }
+        if self.commit_or_evict(slot, &before, after) {
+            return Outcome::Late;
         }
-        self.commit(slot, &before, after);
         Outcome::Applied
+    }
+
+    /// Moves an order's counters from `before` to `after`; when `after` shows the order
+    /// belongs to a month that has left retention, the order goes as its month did
+    /// (evicted, leaving a tombstone). True if it was evicted.
+    fn commit_or_evict(&mut self, slot: u32, before: &Derived, after: Derived) -> bool {
+        let evicted =
+            matches!((after.contribution.month, self.cutoff), (Some(m), Some(c)) if m < c);
+        self.commit(slot, before, after);
+        if evicted {
+            self.evict(slot);
+        }
+        evicted
+    }
+
+    /// Marks an order as changed since the changelog last took what changed (once).
+    fn mark_changed(&mut self, slot: u32) {
+        if !self.track_changes {
+            return;
+        }
+        if let Some(order) = self.orders.get_mut(slot).filter(|o| !o.dirty) {
+            order.dirty = true;
+            self.changed.push(slot);
+        }
     }
 
     /// Where a new event goes in a small order (`None`: a duplicate).
@@ -232,11 +249,9 @@ impl Partition {
             return;
         };
         order.insert(offset, at, id, kind, true);
-        if self.track_changes && !order.dirty {
-            order.dirty = true;
-            self.changed.push(slot);
-        }
-        if order.events >= BIG {
+        let big = order.events >= BIG;
+        self.mark_changed(slot);
+        if big {
             self.adopt_big(slot);
         }
     }
