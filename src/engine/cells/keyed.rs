@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::derive::{Contribution, Record};
 use crate::engine::labels::LabelId;
-use crate::event::{Disposition, Satisfaction};
+use crate::event::Disposition;
 
 /// "No second key" in a keyed count.
 pub const NO_LABEL: LabelId = LabelId::MAX;
@@ -50,7 +50,7 @@ pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
             }
         }
         let p = problem(r).unwrap_or(default_category);
-        if c.centre.rating.map(|r| r.satisfaction) == Some(Satisfaction::Unsatisfied) {
+        if c.centre.counts.unsatisfied != 0 {
             k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
             if let Some(u) = c.centre.rated_unit {
                 k.push((Dim::UnsatisfiedProblemUnit, p, u));

@@ -367,7 +367,6 @@ impl Fold {
                     counts,
                     record,
                     rated_unit: self.centre_callback.and_then(|(_, u)| u),
-                    rating,
                 },
                 units,
             },

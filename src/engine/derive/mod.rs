@@ -45,7 +45,6 @@ pub struct CentreContribution {
     pub record: Option<Record>,
     /// The unit the latest valid callback rated (the centre counts it once per order).
     pub rated_unit: Option<LabelId>,
-    pub rating: Option<Rating>,
 }
 
 /// What one order adds to one unit.
