@@ -32,3 +32,18 @@ impl Health {
         *self.not_ready.lock()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Health;
+
+    #[test]
+    fn readiness_and_its_reason_are_one_value() {
+        let h = Health::default();
+        assert_eq!(h.not_ready(), Some("starting"));
+        h.set_ready();
+        assert_eq!(h.not_ready(), None);
+        h.set_not_ready("restoring");
+        assert_eq!(h.not_ready(), Some("restoring"));
+    }
+}
