@@ -138,6 +138,10 @@ pub fn run(
     consumer.subscribe(&[&s.kafka.topic])?;
     health.set_not_ready("waiting_for_assignment");
     let (to_loop, from_workers) = mpsc::channel();
+    let changelog_ensured = restore::ensure_changelog(&s, &consumer);
+    if !changelog_ensured {
+        tracing::warn!(topic = %s.kafka.topic, "input topic not found yet: the changelog topic is created when it is");
+    }
     let mut l = Loop {
         s,
         consumer,
@@ -147,14 +151,10 @@ pub fn run(
         to_loop,
         assigning: None,
         rebalanced: false,
-        changelog_ensured: false,
+        changelog_ensured,
         last_commit: Instant::now(),
         stop: stop.clone(),
     };
-    l.changelog_ensured = restore::ensure_changelog(&l.s, &l.consumer);
-    if !l.changelog_ensured {
-        tracing::warn!(topic = %l.s.kafka.topic, "input topic not found yet: the changelog topic is created when it is");
-    }
     let mut last_ready = Instant::now();
     while !stop.load(Ordering::Relaxed) {
         l.poll();
