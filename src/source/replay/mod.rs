@@ -8,6 +8,7 @@
 //! number of shards or on thread timing.
 
 mod read;
+mod route;
 mod worker;
 
 use std::hash::{BuildHasher, Hash, Hasher};
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use rustc_hash::FxBuildHasher;
 
 use self::read::read;
+use self::route::Routed;
 use self::worker::{write_dead_letters, Worker};
 use super::{wall_clock, AsOf};
 use crate::engine::{Partition, Shared};
@@ -60,13 +62,6 @@ struct Block {
     data: Vec<u8>,
 }
 
-/// One block's events for one shard, packed, with the block's largest event time.
-struct Routed {
-    seq: u64,
-    events: Vec<u8>,
-    max_at: Millis,
-}
-
 enum Msg {
     Block(Block),
     Routed(Routed),
@@ -97,8 +92,8 @@ pub fn replay(
     let want_dead_letters = dead_letter.is_some();
     let (txs, rxs): (Vec<Sender<Msg>>, Vec<Receiver<Msg>>) =
         (0..shards).map(|_| mpsc::channel()).unzip();
-    // Workers hand a credit back per block decoded; the reader waits for one when
-    // IN_FLIGHT blocks are outstanding.
+    // Each shard hands a credit back per block it has applied its share of; the reader
+    // waits for credits when IN_FLIGHT blocks are not applied everywhere yet.
     let (credit_tx, credit_rx) = mpsc::channel::<()>();
     let (dl_tx, dl_rx) = mpsc::channel::<(u64, Vec<u8>)>();
     std::thread::scope(|scope| {

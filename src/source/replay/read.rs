@@ -10,9 +10,8 @@ use super::{Block, Msg, ReplayError};
 
 /// Input is cut into blocks of about this size.
 const BLOCK: usize = 1 << 20;
-/// Blocks read ahead of the slowest worker: two per shard on two cores. Eight cost
-/// 6 MiB more peak memory (each block also makes routed copies) for the same time
-/// (`perf stat`, Haikou month: 0.70 s either way).
+/// Blocks read and not yet applied by every shard: a block and its routed copies are
+/// held until then.
 const IN_FLIGHT: usize = 4;
 
 /// Reads the files into blocks cut at line ends, round-robin to the workers, then
@@ -38,7 +37,9 @@ fn read_blocks(
     credits: &Receiver<()>,
     seq: &mut u64,
 ) -> Result<u64, ReplayError> {
+    // Blocks' shares not applied yet: one per shard per block.
     let mut outstanding = 0usize;
+    let shares = txs.len();
     let mut lines = 0u64;
     for path in files {
         let source: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
@@ -79,11 +80,11 @@ fn read_blocks(
             }
             let (newlines, non_blank) = count_lines(&data);
             lines += non_blank;
-            while outstanding >= IN_FLIGHT {
+            while outstanding + shares > IN_FLIGHT * shares {
                 credits.recv().map_err(|_| ReplayError::Thread("worker"))?;
                 outstanding -= 1;
             }
-            outstanding += 1;
+            outstanding += shares;
             let block = Block {
                 seq: *seq,
                 source: source.clone(),

@@ -10,8 +10,7 @@ use super::super::AsOf;
 use super::read::lines;
 use super::{shard_of, Block, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared};
-use crate::event::packed::{self, EventId, Text};
-use crate::event::{decode, DecodeCtx, Event, Millis};
+use crate::event::{decode, DecodeCtx, Millis};
 
 /// A rejected line, as written to the dead-letter file.
 #[derive(serde::Serialize)]
@@ -58,7 +57,6 @@ impl Worker {
             match msg {
                 Msg::Block(b) => {
                     self.decode_block(b, txs, &mut counts, dead_letters.as_ref());
-                    let _ = credits.send(());
                 }
                 Msg::Routed(r) => {
                     pending.insert(r.seq, r);
@@ -69,7 +67,8 @@ impl Worker {
             while let Some(r) = pending.remove(&next) {
                 watermark = watermark.max(r.max_at);
                 let as_of = self.as_of.at(watermark, self.now);
-                self.apply(&r.events, as_of, &mut counts);
+                self.apply(&r, as_of, &mut counts);
+                let _ = credits.send(());
                 next += 1;
             }
         }
@@ -84,7 +83,11 @@ impl Worker {
         dead_letters: Option<&Sender<(u64, Vec<u8>)>>,
     ) {
         let shards = txs.len();
-        let mut out: Vec<Vec<u8>> = vec![Vec::with_capacity(b.data.len() / shards + 64); shards];
+        // About 220 bytes of JSON per event, a third of them text that is kept.
+        let (events, text) = (b.data.len() / 200 / shards, b.data.len() / 3 / shards);
+        let mut out: Vec<Routed> = (0..shards)
+            .map(|_| Routed::with_capacity(b.seq, events, text))
+            .collect();
         let mut max_at = Millis::MIN;
         let mut dead = Vec::new();
         for (i, line) in lines(&b.data).enumerate() {
@@ -103,7 +106,7 @@ impl Worker {
                         .as_deref()
                         .unwrap_or(&self.shared.config.default_center);
                     let shard = shard_of(center, &ev.order_id, shards);
-                    route(&mut out[shard], &ev);
+                    out[shard].push(ev);
                 }
                 Err(reject) => {
                     counts.rejected += 1;
@@ -133,21 +136,14 @@ impl Worker {
         if let Some(dl) = dead_letters {
             let _ = dl.send((b.seq, dead));
         }
-        for (shard, events) in out.into_iter().enumerate() {
-            let _ = txs[shard].send(Msg::Routed(Routed {
-                seq: b.seq,
-                events,
-                max_at,
-            }));
+        for (shard, mut routed) in out.into_iter().enumerate() {
+            routed.max_at = max_at;
+            let _ = txs[shard].send(Msg::Routed(routed));
         }
     }
 
-    fn apply(&mut self, mut events: &[u8], as_of: Millis, counts: &mut Counts) {
-        while !events.is_empty() {
-            let Some(ev) = unroute(&mut events) else {
-                tracing::error!("a routed event does not read back (a bug)");
-                return;
-            };
+    fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
+        for ev in routed.events() {
             match self.partition.apply(&ev, as_of) {
                 Outcome::Applied => counts.applied += 1,
                 Outcome::Duplicate => counts.duplicates += 1,
@@ -156,32 +152,6 @@ impl Worker {
         }
         self.partition.advance(as_of);
     }
-}
-
-/// Packs an event for another shard: order id, centre, then the packed event.
-fn route<S: AsRef<str>>(out: &mut Vec<u8>, ev: &Event<S>) {
-    packed::put_bytes(out, ev.order_id.as_ref().as_bytes());
-    let center = ev.center.as_ref().map(|c| c.as_ref());
-    <Text as packed::Codec>::put_opt(out, center.as_ref());
-    let kind = ev.kind.as_ref().map(|s| s.as_ref());
-    let id = EventId {
-        prefixed: false,
-        rest: ev.event_id.as_ref().as_bytes(),
-    };
-    packed::put::<Text>(out, 0, ev.at, id, &kind);
-}
-
-fn unroute<'a>(input: &mut &'a [u8]) -> Option<Event<&'a str>> {
-    let order_id = std::str::from_utf8(packed::get_bytes(input)?).ok()?;
-    let center = <Text as packed::Codec>::get_opt(input)?;
-    let p = packed::get::<Text>(input, 0)?;
-    Some(Event {
-        event_id: std::str::from_utf8(p.id.rest).ok()?,
-        order_id,
-        at: p.at,
-        center,
-        kind: p.kind,
-    })
 }
 
 /// Writes dead letters in input order as blocks finish.
