@@ -1,7 +1,6 @@
 //! The fold itself: an order's events in the contract's order, one step each, and
 //! the figures read at an as-of time.
 
-use chrono::Datelike;
 use smallvec::SmallVec;
 
 use super::{
@@ -121,7 +120,7 @@ impl Fold {
                 unit,
             } => {
                 if self.record.is_none() {
-                    let day = tz.local(at).day() as u8;
+                    let day = tz.local_date(at).2 as u8;
                     self.record = Some((
                         at,
                         Record {

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike, NaiveDate, NaiveTime};
+use chrono::{NaiveDate, NaiveTime};
 
 use super::TimeZone;
 use crate::event::Millis;
@@ -78,8 +78,8 @@ impl serde::Serialize for Month {
 
 /// The month `at` falls in, in `tz`.
 pub fn month_of(at: Millis, tz: TimeZone) -> Month {
-    let d = tz.local(at).date();
-    Month::new(d.year(), d.month()).unwrap_or(Month(0))
+    let (year, month, _) = tz.local_date(at);
+    Month::new(year, month).unwrap_or(Month(0))
 }
 
 #[cfg(test)]
