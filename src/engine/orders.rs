@@ -52,7 +52,8 @@ impl Order {
         }
     }
 
-    fn header(&self) -> (&str, Millis, usize) {
+    /// The order id's bytes, the base time, and where the events start.
+    fn header(&self) -> (&[u8], Millis, usize) {
         let mut input = &self.data[..];
         let id = packed::get_bytes(&mut input).unwrap_or_default();
         let start = self.data.len() - input.len();
@@ -60,13 +61,17 @@ impl Order {
             .get(..8)
             .and_then(|b| b.try_into().ok())
             .map_or(0, i64::from_le_bytes);
-        // The id was written from a &str.
-        let id = std::str::from_utf8(id).unwrap_or_default();
         (id, base, start + 8)
     }
 
-    pub fn order_id(&self) -> &str {
+    /// The order id as bytes: what the hot path compares (no UTF-8 check).
+    fn id_bytes(&self) -> &[u8] {
         self.header().0
+    }
+
+    pub fn order_id(&self) -> &str {
+        // The id was written from a &str.
+        std::str::from_utf8(self.id_bytes()).unwrap_or_default()
     }
 
     pub fn base(&self) -> Millis {
@@ -86,7 +91,7 @@ impl Order {
     /// Where `id` with the sort key of `probe` goes: scans every event (ids may repeat
     /// anywhere).
     pub fn place(&self, probe: &Packed<'_, LabelId>) -> Placement {
-        let order_id = self.order_id().as_bytes();
+        let order_id = self.id_bytes();
         let mut pos = None;
         let mut events = self.events();
         loop {
@@ -138,8 +143,7 @@ impl Order {
     /// order's, in one pass: a busy order's late arrivals, however many, cost one copy
     /// of the buffer (held events are copied as byte runs, not re-encoded).
     pub fn merge(&mut self, sorted: &[Packed<'_, LabelId>]) {
-        let (id, base, start) = self.header();
-        let order_id = id.as_bytes();
+        let (order_id, base, start) = self.header();
         let mut data = Vec::with_capacity(self.data.len() + sorted.len() * 16);
         let mut run = 0;
         let mut new = sorted.iter().peekable();
@@ -223,7 +227,7 @@ pub struct Orders {
     slots: Slab<Order>,
 }
 
-fn key_hash(center: LabelId, order_id: &str) -> u64 {
+fn key_hash(center: LabelId, order_id: &[u8]) -> u64 {
     let mut h = FxBuildHasher.build_hasher();
     center.hash(&mut h);
     order_id.hash(&mut h);
@@ -234,20 +238,20 @@ impl Orders {
     pub fn find(&self, center: LabelId, order_id: &str) -> Option<u32> {
         let slots = &self.slots;
         self.index
-            .find(key_hash(center, order_id), |&s| {
+            .find(key_hash(center, order_id.as_bytes()), |&s| {
                 let o = &slots[s as usize];
-                o.center == center && o.order_id() == order_id
+                o.center == center && o.id_bytes() == order_id.as_bytes()
             })
             .copied()
     }
 
     pub fn insert(&mut self, order: Order) -> u32 {
-        let h = key_hash(order.center, order.order_id());
+        let h = key_hash(order.center, order.id_bytes());
         let slot = self.slots.insert(order) as u32;
         let slots = &self.slots;
         self.index.insert_unique(h, slot, |&s| {
             let o = &slots[s as usize];
-            key_hash(o.center, o.order_id())
+            key_hash(o.center, o.id_bytes())
         });
         slot
     }
@@ -256,7 +260,7 @@ impl Orders {
         let order = self.slots.try_remove(slot as usize)?;
         if let Ok(e) = self
             .index
-            .find_entry(key_hash(order.center, order.order_id()), |&s| s == slot)
+            .find_entry(key_hash(order.center, order.id_bytes()), |&s| s == slot)
         {
             e.remove();
         }
