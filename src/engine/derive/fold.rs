@@ -9,7 +9,7 @@ use super::{
 use crate::engine::counts::{CentreCounts, LiveCounts, Ratings, UnitCounts};
 use crate::engine::labels::LabelId;
 use crate::event::packed::Packed;
-use crate::event::{month_of, Disposition, EventKind, Millis, Purpose, TimeZone};
+use crate::event::{month_of, Disposition, EventKind, Millis, Month, Purpose, TimeZone};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -76,7 +76,7 @@ impl Assignment {
 pub struct Fold {
     seq: u32,
     first_at: Option<Millis>,
-    record: Option<(Millis, Record)>,
+    record: Option<(Month, Record)>,
     asgs: SmallVec<[Assignment; 2]>,
     dispatched: bool,
     any_return: bool,
@@ -120,9 +120,9 @@ impl Fold {
                 unit,
             } => {
                 if self.record.is_none() {
-                    let day = tz.local_date(at).2 as u8;
+                    let date = tz.local_date(at);
                     self.record = Some((
-                        at,
+                        Month::of_date(date),
                         Record {
                             channel: *channel,
                             purpose: *purpose,
@@ -130,7 +130,7 @@ impl Fold {
                             category: *category,
                             topic: *topic,
                             unit: *unit,
-                            day,
+                            day: date.2 as u8,
                         },
                     ));
                 }
@@ -227,9 +227,8 @@ impl Fold {
         let record = self.record.map(|(_, r)| r);
         let month = self
             .record
-            .map(|(at, _)| at)
-            .or(self.first_at)
-            .map(|at| month_of(at, ctx.tz));
+            .map(|(month, _)| month)
+            .or_else(|| self.first_at.map(|at| month_of(at, ctx.tz)));
         let consultation = record.and_then(|r| match (r.purpose, r.unit) {
             (Purpose::Consultation, Some(unit)) if r.disposition != Disposition::Invalid => {
                 Some((unit, r.disposition == Disposition::DirectAnswer))

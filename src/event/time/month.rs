@@ -18,6 +18,12 @@ impl Month {
             .then(|| Month(year as u32 * 12 + month - 1))
     }
 
+    /// The month of a date from [`TimeZone::local_date`] (month 0 of year 0 outside
+    /// years 1..=9999).
+    pub fn of_date((year, month, _): (i32, u32, u32)) -> Self {
+        Month::new(year, month).unwrap_or(Month(0))
+    }
+
     pub fn year(self) -> i32 {
         (self.0 / 12) as i32
     }
@@ -78,8 +84,7 @@ impl serde::Serialize for Month {
 
 /// The month `at` falls in, in `tz`.
 pub fn month_of(at: Millis, tz: TimeZone) -> Month {
-    let (year, month, _) = tz.local_date(at);
-    Month::new(year, month).unwrap_or(Month(0))
+    Month::of_date(tz.local_date(at))
 }
 
 #[cfg(test)]

@@ -62,6 +62,15 @@ struct Block {
     data: Vec<u8>,
 }
 
+/// What a worker hands back to the reader: the reader sends a block only when fewer
+/// than `IN_FLIGHT` are not applied by every shard yet, and reuses block buffers.
+enum Back {
+    /// One shard has applied its share of a block.
+    Applied,
+    /// A decoded block's buffer.
+    Buffer(Vec<u8>),
+}
+
 enum Msg {
     Block(Block),
     Routed(Routed),
@@ -92,14 +101,12 @@ pub fn replay(
     let want_dead_letters = dead_letter.is_some();
     let (txs, rxs): (Vec<Sender<Msg>>, Vec<Receiver<Msg>>) =
         (0..shards).map(|_| mpsc::channel()).unzip();
-    // Each shard hands a credit back per block it has applied its share of; the reader
-    // waits for credits when IN_FLIGHT blocks are not applied everywhere yet.
-    let (credit_tx, credit_rx) = mpsc::channel::<()>();
+    let (back_tx, back_rx) = mpsc::channel::<Back>();
     let (dl_tx, dl_rx) = mpsc::channel::<(u64, Vec<u8>)>();
     std::thread::scope(|scope| {
         let reader = {
             let txs = txs.clone();
-            scope.spawn(move || read(files, &txs, &credit_rx))
+            scope.spawn(move || read(files, &txs, back_rx))
         };
         let workers: Vec<_> = rxs
             .into_iter()
@@ -107,7 +114,7 @@ pub fn replay(
             .map(|(i, rx)| {
                 let txs = txs.clone();
                 let dl_tx = want_dead_letters.then(|| dl_tx.clone());
-                let credit_tx = credit_tx.clone();
+                let back_tx = back_tx.clone();
                 let shared = shared.clone();
                 scope.spawn(move || {
                     let worker = Worker {
@@ -117,13 +124,13 @@ pub fn replay(
                         as_of,
                         now,
                     };
-                    worker.run(rx, &txs, &credit_tx, dl_tx)
+                    worker.run(rx, &txs, &back_tx, dl_tx)
                 })
             })
             .collect();
         drop(txs);
         drop(dl_tx);
-        drop(credit_tx);
+        drop(back_tx);
         let dead = write_dead_letters(dl_rx, dead_letter);
         let lines = reader.join().map_err(|_| ReplayError::Thread("reader"))??;
         let mut stats = ReplayStats {

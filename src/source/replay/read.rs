@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use super::{Block, Msg, ReplayError};
+use super::{Back, Block, Msg, ReplayError};
 
 /// Input is cut into blocks of about this size.
 const BLOCK: usize = 1 << 20;
@@ -21,25 +21,69 @@ const IN_FLIGHT: usize = 4;
 pub(super) fn read(
     files: &[PathBuf],
     txs: &[Sender<Msg>],
-    credits: &Receiver<()>,
+    back: Receiver<Back>,
 ) -> Result<u64, ReplayError> {
     let mut seq = 0u64;
-    let result = read_blocks(files, txs, credits, &mut seq);
+    let mut returns = Returns {
+        rx: back,
+        shares: txs.len(),
+        outstanding: 0,
+        buffers: Vec::new(),
+    };
+    let result = read_blocks(files, txs, &mut returns, &mut seq);
     for tx in txs {
         let _ = tx.send(Msg::Done(seq));
     }
     result
 }
 
+/// What the workers hand back, as the reader keeps count of it.
+struct Returns {
+    rx: Receiver<Back>,
+    /// Shares per block: one per shard.
+    shares: usize,
+    /// Shares of blocks sent and not applied yet.
+    outstanding: usize,
+    /// Block buffers handed back, for the next blocks.
+    buffers: Vec<Vec<u8>>,
+}
+
+impl Returns {
+    fn take(&mut self, back: Back) {
+        match back {
+            Back::Applied => self.outstanding -= 1,
+            Back::Buffer(b) => self.buffers.push(b),
+        }
+    }
+
+    /// Waits until one more block may be sent, and counts it sent.
+    fn room(&mut self) -> Result<(), ReplayError> {
+        while self.outstanding + self.shares > IN_FLIGHT * self.shares {
+            let back = self.rx.recv().map_err(|_| ReplayError::Thread("worker"))?;
+            self.take(back);
+        }
+        self.outstanding += self.shares;
+        Ok(())
+    }
+
+    /// An empty buffer: one handed back if there is one (its pages are already
+    /// mapped: fresh 1 MiB buffers were 3 % of a replay in page faults).
+    fn buffer(&mut self) -> Vec<u8> {
+        while let Ok(back) = self.rx.try_recv() {
+            self.take(back);
+        }
+        let mut b = self.buffers.pop().unwrap_or_default();
+        b.clear();
+        b
+    }
+}
+
 fn read_blocks(
     files: &[PathBuf],
     txs: &[Sender<Msg>],
-    credits: &Receiver<()>,
+    returns: &mut Returns,
     seq: &mut u64,
 ) -> Result<u64, ReplayError> {
-    // Blocks' shares not applied yet: one per shard per block.
-    let mut outstanding = 0usize;
-    let shares = txs.len();
     let mut lines = 0u64;
     for path in files {
         let source: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
@@ -54,8 +98,11 @@ fn read_blocks(
         let mut carry: Vec<u8> = Vec::new();
         let mut line_no = 1u64;
         loop {
-            let mut data = std::mem::take(&mut carry);
-            data.reserve(BLOCK);
+            returns.room()?;
+            let mut data = returns.buffer();
+            data.reserve(carry.len() + BLOCK);
+            data.extend_from_slice(&carry);
+            carry.clear();
             let start = data.len();
             let n = (&mut input)
                 .take(BLOCK as u64)
@@ -68,23 +115,24 @@ fn read_blocks(
             if !eof {
                 // Cut after the last newline; the rest starts the next block.
                 match memchr_last(&data[start..]) {
-                    Some(i) => carry = data.split_off(start + i + 1),
+                    Some(i) => {
+                        carry.extend_from_slice(&data[start + i + 1..]);
+                        data.truncate(start + i + 1);
+                    }
                     None => {
+                        // A line longer than a block: read on.
                         carry = data;
+                        returns.outstanding -= returns.shares;
                         continue;
                     }
                 }
             }
             if data.is_empty() {
+                returns.outstanding -= returns.shares;
                 break;
             }
             let (newlines, non_blank) = count_lines(&data);
             lines += non_blank;
-            while outstanding + shares > IN_FLIGHT * shares {
-                credits.recv().map_err(|_| ReplayError::Thread("worker"))?;
-                outstanding -= 1;
-            }
-            outstanding += shares;
             let block = Block {
                 seq: *seq,
                 source: source.clone(),

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::super::AsOf;
 use super::read::lines;
-use super::{shard_of, Block, Msg, ReplayError, Routed};
+use super::{shard_of, Back, Block, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared};
 use crate::event::{decode, DecodeCtx, Millis};
 
@@ -44,7 +44,7 @@ impl Worker {
         mut self,
         rx: Receiver<Msg>,
         txs: &[Sender<Msg>],
-        credits: &Sender<()>,
+        back: &Sender<Back>,
         dead_letters: Option<Sender<(u64, Vec<u8>)>>,
     ) -> (Partition, Counts) {
         let mut counts = Counts::default();
@@ -56,7 +56,8 @@ impl Worker {
             let Ok(msg) = rx.recv() else { break };
             match msg {
                 Msg::Block(b) => {
-                    self.decode_block(b, txs, &mut counts, dead_letters.as_ref());
+                    let buffer = self.decode_block(b, txs, &mut counts, dead_letters.as_ref());
+                    let _ = back.send(Back::Buffer(buffer));
                 }
                 Msg::Routed(r) => {
                     pending.insert(r.seq, r);
@@ -68,20 +69,21 @@ impl Worker {
                 watermark = watermark.max(r.max_at);
                 let as_of = self.as_of.at(watermark, self.now);
                 self.apply(&r, as_of, &mut counts);
-                let _ = credits.send(());
+                let _ = back.send(Back::Applied);
                 next += 1;
             }
         }
         (self.partition, counts)
     }
 
+    /// Decodes a block and routes its events; gives back the block's buffer.
     fn decode_block(
         &self,
         b: Block,
         txs: &[Sender<Msg>],
         counts: &mut Counts,
         dead_letters: Option<&Sender<(u64, Vec<u8>)>>,
-    ) {
+    ) -> Vec<u8> {
         let shards = txs.len();
         // About 220 bytes of JSON per event, a third of them text that is kept.
         let (events, text) = (b.data.len() / 200 / shards, b.data.len() / 3 / shards);
@@ -140,6 +142,7 @@ impl Worker {
             routed.max_at = max_at;
             let _ = txs[shard].send(Msg::Routed(routed));
         }
+        b.data
     }
 
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
