@@ -89,8 +89,13 @@ impl Order {
     }
 
     /// Where `id` with the sort key of `probe` goes: scans every event (ids may repeat
-    /// anywhere).
-    pub fn place(&self, probe: &Packed<'_, LabelId>) -> Placement {
+    /// anywhere), handing each to `held` in order (the caller folds them in the same
+    /// pass). A duplicate ends the scan.
+    pub fn place(
+        &self,
+        probe: &Packed<'_, LabelId>,
+        mut held: impl FnMut(&Packed<'_, LabelId>),
+    ) -> Placement {
         let order_id = self.id_bytes();
         let mut pos = None;
         let mut events = self.events();
@@ -103,13 +108,14 @@ impl Order {
             if pos.is_none() && cmp_events(&ev, probe, order_id) == Ordering::Greater {
                 pos = Some(offset);
             }
+            held(&ev);
         }
         Placement::At(pos.unwrap_or(self.data.len()))
     }
 
     /// Inserts a packed event at `offset` (from [`Order::place`]). `exact` keeps the
     /// buffer's capacity exact (small orders live for months; growth slack would cost
-    /// more than the reallocation).
+    /// more than the reallocation). True if it went after every held event.
     pub fn insert(
         &mut self,
         offset: usize,
@@ -117,9 +123,10 @@ impl Order {
         id: EventId<'_>,
         kind: &EventKind<LabelId>,
         exact: bool,
-    ) {
+    ) -> bool {
         let base = self.base();
-        if offset == self.data.len() {
+        let last = offset == self.data.len();
+        if last {
             if exact {
                 let mut buf = Vec::with_capacity(32);
                 packed::put::<Ids>(&mut buf, base, at, id, kind);
@@ -137,6 +144,7 @@ impl Order {
             self.data.splice(offset..offset, buf);
         }
         self.events += 1;
+        last
     }
 
     /// Merges events sorted in the contract's order (none already held) into the

@@ -22,7 +22,7 @@ use busy::{Big, BIG};
 pub use changelog::{ChangeRecord, RestoreError, TOMBSTONE_PREFIX};
 
 use super::cells::Cells;
-use super::derive::{Ctx, Derived};
+use super::derive::{Ctx, Derived, Fold};
 use super::labels::{Interner, LabelId};
 use super::orders::{Order, Orders, Placement};
 use super::snapshot::MonthView;
@@ -168,13 +168,15 @@ impl Partition {
             id,
             kind: ev.kind.as_ref().map(|_| 0),
         };
-        let (slot, offset, before) = match slot {
+        // The held events are folded while placing the new one: `before` comes from
+        // that fold and, when the event goes last (the usual case), so does `after`,
+        // one step on.
+        let (slot, offset, mut fold) = match slot {
             Some(slot) => {
-                let Some(offset) = self.place(slot, &probe) else {
+                let Some((offset, fold)) = self.place(slot, &probe) else {
                     return Outcome::Duplicate;
                 };
-                let before = self.applied(slot, self.as_of);
-                (slot, offset, before)
+                (slot, offset, fold)
             }
             None => {
                 let h = tombstones::key(center, order_id);
@@ -190,13 +192,31 @@ impl Partition {
                 let c = self.labels.intern(center);
                 let order = Order::new(c, order_id, ev.at);
                 let offset = order.events().offset;
-                (self.orders.insert(order), offset, Derived::default())
+                (self.orders.insert(order), offset, Fold::default())
             }
         };
+        let ctx = self.ctx(self.as_of);
+        let before = if fold.is_empty() {
+            Derived::default()
+        } else {
+            fold.finish(&ctx)
+        };
         let kind = self.intern_kind(&ev.kind);
-        self.insert(slot, offset, ev.at, id, &kind);
+        let last = self.insert(slot, offset, ev.at, id, &kind);
         self.max_at = self.max_at.max(Some(ev.at));
-        let after = self.derive(slot, self.as_of);
+        let after = if last && !self.big.contains_key(&slot) {
+            fold.step(
+                &Packed {
+                    at: ev.at,
+                    id,
+                    kind,
+                },
+                ctx.tz,
+            );
+            fold.finish(&ctx)
+        } else {
+            self.derive(slot, self.as_of)
+        };
         if self.commit_or_evict(slot, &before, after) {
             return Outcome::Late;
         }
@@ -227,16 +247,20 @@ impl Partition {
         }
     }
 
-    /// Where a new event goes in a small order (`None`: a duplicate).
-    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<usize> {
+    /// Where a new event goes in a small order (`None`: a duplicate), and the fold of
+    /// the events it holds.
+    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<(usize, Fold)> {
         let order = self.orders.get(slot)?;
-        match order.place(probe) {
+        let tz = self.shared.config.tz;
+        let mut fold = Fold::default();
+        match order.place(probe, |ev| fold.step(ev, tz)) {
             Placement::Duplicate => None,
-            Placement::At(offset) => Some(offset),
+            Placement::At(offset) => Some((offset, fold)),
         }
     }
 
-    /// Inserts an event into a small order (which may make it busy).
+    /// Inserts an event into a small order (which may make it busy); true if it went
+    /// after every held event.
     fn insert(
         &mut self,
         slot: u32,
@@ -244,16 +268,17 @@ impl Partition {
         at: Millis,
         id: EventId<'_>,
         kind: &EventKind<LabelId>,
-    ) {
+    ) -> bool {
         let Some(order) = self.orders.get_mut(slot) else {
-            return;
+            return false;
         };
-        order.insert(offset, at, id, kind, true);
+        let last = order.insert(offset, at, id, kind, true);
         let big = order.events >= BIG;
         self.mark_changed(slot);
         if big {
             self.adopt_big(slot);
         }
+        last
     }
 
     /// The contribution applied for an order, derived at the as-of it was applied at.
