@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use super::{Back, Block, Msg, ReplayError};
+use super::{Back, Block, Msg, ReplayError, Routed};
 
 /// Input is cut into blocks of about this size.
 const BLOCK: usize = 1 << 20;
@@ -29,6 +29,7 @@ pub(super) fn read(
         shares: txs.len(),
         outstanding: 0,
         buffers: Vec::new(),
+        routed: Vec::new(),
     };
     let result = read_blocks(files, txs, &mut returns, &mut seq);
     for tx in txs {
@@ -46,12 +47,17 @@ struct Returns {
     outstanding: usize,
     /// Block buffers handed back, for the next blocks.
     buffers: Vec<Vec<u8>>,
+    /// Routed buffers handed back, for the next blocks.
+    routed: Vec<Routed>,
 }
 
 impl Returns {
     fn take(&mut self, back: Back) {
         match back {
-            Back::Applied => self.outstanding -= 1,
+            Back::Applied(r) => {
+                self.outstanding -= 1;
+                self.routed.push(r);
+            }
             Back::Buffer(b) => self.buffers.push(b),
         }
     }
@@ -75,6 +81,12 @@ impl Returns {
         let mut b = self.buffers.pop().unwrap_or_default();
         b.clear();
         b
+    }
+
+    /// Routed buffers for a block: one per shard, as far as there are.
+    fn spare(&mut self) -> Vec<Routed> {
+        let n = self.routed.len().saturating_sub(self.shares);
+        self.routed.split_off(n)
     }
 }
 
@@ -138,6 +150,7 @@ fn read_blocks(
                 source: source.clone(),
                 first_line: line_no,
                 data,
+                spare: returns.spare(),
             };
             line_no += newlines;
             if txs[(*seq % txs.len() as u64) as usize]

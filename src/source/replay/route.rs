@@ -28,6 +28,15 @@ impl Routed {
         }
     }
 
+    /// The same buffers, emptied, for another block.
+    pub(super) fn reuse(mut self, seq: u64) -> Self {
+        self.seq = seq;
+        self.max_at = Millis::MIN;
+        self.text.clear();
+        self.events.clear();
+        self
+    }
+
     pub(super) fn push<S: AsRef<str>>(&mut self, ev: Event<S>) {
         let text = &mut self.text;
         let mut span = |s: &str| {

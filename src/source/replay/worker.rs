@@ -69,7 +69,7 @@ impl Worker {
                 watermark = watermark.max(r.max_at);
                 let as_of = self.as_of.at(watermark, self.now);
                 self.apply(&r, as_of, &mut counts);
-                let _ = back.send(Back::Applied);
+                let _ = back.send(Back::Applied(r));
                 next += 1;
             }
         }
@@ -87,8 +87,12 @@ impl Worker {
         let shards = txs.len();
         // About 220 bytes of JSON per event, a third of them text that is kept.
         let (events, text) = (b.data.len() / 200 / shards, b.data.len() / 3 / shards);
+        let mut spare = b.spare.into_iter();
         let mut out: Vec<Routed> = (0..shards)
-            .map(|_| Routed::with_capacity(b.seq, events, text))
+            .map(|_| match spare.next() {
+                Some(r) => r.reuse(b.seq),
+                None => Routed::with_capacity(b.seq, events, text),
+            })
             .collect();
         let mut max_at = Millis::MIN;
         let mut dead = Vec::new();
