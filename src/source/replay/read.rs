@@ -110,7 +110,6 @@ fn read_blocks(
         let mut carry: Vec<u8> = Vec::new();
         let mut line_no = 1u64;
         loop {
-            returns.room()?;
             let mut data = returns.buffer();
             data.reserve(carry.len() + BLOCK);
             data.extend_from_slice(&carry);
@@ -134,17 +133,16 @@ fn read_blocks(
                     None => {
                         // A line longer than a block: read on.
                         carry = data;
-                        returns.outstanding -= returns.shares;
                         continue;
                     }
                 }
             }
             if data.is_empty() {
-                returns.outstanding -= returns.shares;
                 break;
             }
             let (newlines, non_blank) = count_lines(&data);
             lines += non_blank;
+            returns.room()?;
             let block = Block {
                 seq: *seq,
                 source: source.clone(),

@@ -42,7 +42,8 @@ impl Routed {
         let mut span = |s: &str| {
             let start = text.len();
             text.push_str(s);
-            // A block is at most a few MiB: offsets fit in u32.
+            // Offsets fit in u32: a block is BLOCK bytes plus one line, and only lines
+            // that decode (at most MAX_MESSAGE_BYTES each) are routed.
             (start as u32, text.len() as u32)
         };
         let routed = Event {
