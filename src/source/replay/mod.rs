@@ -1,16 +1,25 @@
 //! Replay/backfill from JSON Lines files (or standard input), on every core.
 //!
-//! A reader cuts the input into blocks at line ends; workers decode blocks in parallel
-//! and route each event to the shard that owns its order (by a hash of centre and order
-//! id, as Kafka partitions by key); each shard is one [`Partition`] with one writer,
-//! applying its events in input order. The as-of time moves per block, to the largest
-//! event time of the input up to that block, so the outcome does not depend on the
-//! number of shards or on thread timing.
+//! A reader cuts the input into blocks (byte ranges of a file, which the workers read,
+//! or blocks of a stream cut at line ends); workers decode blocks in parallel and route
+//! each event to the shard that owns its order (by a hash of centre and order id, as
+//! Kafka partitions by key); each shard is one [`Partition`] with one writer, applying
+//! its events in input order. The as-of time moves per block, to the largest event time
+//! of the input up to that block, so the outcome does not depend on the number of
+//! shards or on thread timing. Rejected lines are numbered, logged and dead-lettered in
+//! input order by one stage (`rejects`).
+//!
+//! - `read` — cutting the input into blocks.
+//! - `worker` — decoding, routing, applying.
+//! - `route` — one block's events for one shard.
+//! - `rejects` — rejected lines in input order.
 
 mod read;
+mod rejects;
 mod route;
 mod worker;
 
+use std::fs::File;
 use std::hash::{BuildHasher, Hash, Hasher};
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -20,8 +29,9 @@ use std::sync::Arc;
 use rustc_hash::FxBuildHasher;
 
 use self::read::read;
+use self::rejects::Report;
 use self::route::Routed;
-use self::worker::{write_dead_letters, Worker};
+use self::worker::{Links, Worker};
 use super::{wall_clock, AsOf};
 use crate::engine::{Partition, Shared};
 use crate::event::{decode, DecodeCtx, Millis};
@@ -57,12 +67,28 @@ pub enum ReplayError {
 
 struct Block {
     seq: u64,
-    source: Arc<str>,
-    first_line: u64,
-    data: Vec<u8>,
+    /// Which input (file) it is from.
+    input: usize,
+    chunk: Chunk,
     /// Routed buffers handed back, to route this block's events in (up to one per
     /// shard).
     spare: Vec<Routed>,
+}
+
+enum Chunk {
+    /// A stream's lines, read by the reader.
+    Bytes(Vec<u8>),
+    /// The lines starting in `start..end` of a file, for the worker to read.
+    Range {
+        file: Arc<OpenFile>,
+        start: u64,
+        end: u64,
+    },
+}
+
+struct OpenFile {
+    file: File,
+    path: PathBuf,
 }
 
 /// What a worker hands back to the reader: the reader sends a block only when fewer
@@ -72,7 +98,7 @@ struct Block {
 enum Back {
     /// One shard has applied its share of a block.
     Applied(Routed),
-    /// A decoded block's buffer.
+    /// A decoded stream block's buffer.
     Buffer(Vec<u8>),
 }
 
@@ -103,11 +129,11 @@ pub fn replay(
     let shards = shards.max(1);
     let now = wall_clock();
     let ctx = DecodeCtx::new(shared.config.tz, now, shared.config.future_horizon_ms);
-    let want_dead_letters = dead_letter.is_some();
+    let keep_rejects = dead_letter.is_some();
     let (txs, rxs): (Vec<Sender<Msg>>, Vec<Receiver<Msg>>) =
         (0..shards).map(|_| mpsc::channel()).unzip();
     let (back_tx, back_rx) = mpsc::channel::<Back>();
-    let (dl_tx, dl_rx) = mpsc::channel::<(u64, Vec<u8>)>();
+    let (report_tx, report_rx) = mpsc::channel::<Report>();
     std::thread::scope(|scope| {
         let reader = {
             let txs = txs.clone();
@@ -118,8 +144,7 @@ pub fn replay(
             .enumerate()
             .map(|(i, rx)| {
                 let txs = txs.clone();
-                let dl_tx = want_dead_letters.then(|| dl_tx.clone());
-                let back_tx = back_tx.clone();
+                let (back_tx, report_tx) = (back_tx.clone(), report_tx.clone());
                 let shared = shared.clone();
                 scope.spawn(move || {
                     let worker = Worker {
@@ -128,29 +153,38 @@ pub fn replay(
                         ctx,
                         as_of,
                         now,
+                        keep_rejects,
                     };
-                    worker.run(rx, &txs, &back_tx, dl_tx)
+                    let links = Links {
+                        txs: &txs,
+                        back: &back_tx,
+                        reports: &report_tx,
+                    };
+                    worker.run(rx, &links)
                 })
             })
             .collect();
         drop(txs);
-        drop(dl_tx);
         drop(back_tx);
-        let dead = write_dead_letters(dl_rx, dead_letter);
-        let lines = reader.join().map_err(|_| ReplayError::Thread("reader"))??;
-        let mut stats = ReplayStats {
-            lines,
-            ..ReplayStats::default()
-        };
+        drop(report_tx);
+        let reported = rejects::report(report_rx, files, dead_letter);
+        reader.join().map_err(|_| ReplayError::Thread("reader"))??;
+        let mut stats = ReplayStats::default();
         let mut done = Vec::new();
         for w in workers {
-            done.push(w.join().map_err(|_| ReplayError::Thread("worker"))?);
+            let (partition, counts, failed) =
+                w.join().map_err(|_| ReplayError::Thread("worker"))?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            done.push((partition, counts));
         }
-        dead?;
+        reported?;
         // Every shard ends at the same as-of: the largest event time of the input.
         let end = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
         for (mut partition, counts) in done {
             partition.advance(end);
+            stats.lines += counts.lines;
             stats.applied += counts.applied;
             stats.rejected += counts.rejected;
             stats.duplicates += counts.duplicates;

@@ -1,30 +1,21 @@
-//! A replay worker: decodes blocks, routes events to the shard owning their order,
-//! and applies its own shard's events in input order.
+//! A replay worker: reads and decodes blocks, routes events to the shard owning their
+//! order, and applies its own shard's events in input order.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
 use super::super::AsOf;
-use super::read::lines;
-use super::{shard_of, Back, Block, Msg, ReplayError, Routed};
+use super::read::{lines, read_range, BLOCK};
+use super::rejects::{Rejected, Report};
+use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared};
 use crate::event::{decode, DecodeCtx, Millis};
 
-/// A rejected line, as written to the dead-letter file.
-#[derive(serde::Serialize)]
-struct DeadLetter<'a> {
-    reason: &'static str,
-    field: Option<&'static str>,
-    source: &'a str,
-    line: u64,
-    /// The line unchanged (lossy only if it was not UTF-8).
-    message: &'a str,
-}
-
 #[derive(Debug, Default)]
 pub(super) struct Counts {
+    /// Lines that are not blank.
+    pub(super) lines: u64,
     pub(super) applied: u64,
     pub(super) rejected: u64,
     pub(super) duplicates: u64,
@@ -37,17 +28,26 @@ pub(super) struct Worker {
     pub(super) ctx: DecodeCtx,
     pub(super) as_of: AsOf,
     pub(super) now: Millis,
+    /// Rejected lines are kept whole for the dead-letter file.
+    pub(super) keep_rejects: bool,
 }
 
+/// Where a worker's results go.
+pub(super) struct Links<'a> {
+    /// Every worker, by shard.
+    pub(super) txs: &'a [Sender<Msg>],
+    pub(super) back: &'a Sender<Back>,
+    pub(super) reports: &'a Sender<Report>,
+}
+
+/// What a worker ends with: its shard, its counts, and the first read error.
+pub(super) type Finished = (Partition, Counts, Option<ReplayError>);
+
 impl Worker {
-    pub(super) fn run(
-        mut self,
-        rx: Receiver<Msg>,
-        txs: &[Sender<Msg>],
-        back: &Sender<Back>,
-        dead_letters: Option<Sender<(u64, Vec<u8>)>>,
-    ) -> (Partition, Counts) {
+    pub(super) fn run(mut self, rx: Receiver<Msg>, links: &Links<'_>) -> Finished {
         let mut counts = Counts::default();
+        let mut failed = None;
+        let mut buf = Vec::with_capacity(BLOCK + 64 * 1024);
         let mut pending: BTreeMap<u64, Routed> = BTreeMap::new();
         let mut next = 0u64;
         let mut total: Option<u64> = None;
@@ -56,8 +56,9 @@ impl Worker {
             let Ok(msg) = rx.recv() else { break };
             match msg {
                 Msg::Block(b) => {
-                    let buffer = self.decode_block(b, txs, &mut counts, dead_letters.as_ref());
-                    let _ = back.send(Back::Buffer(buffer));
+                    if let Err(e) = self.decode_block(b, &mut buf, links, &mut counts) {
+                        failed.get_or_insert(e);
+                    }
                 }
                 Msg::Routed(r) => {
                     pending.insert(r.seq, r);
@@ -69,24 +70,40 @@ impl Worker {
                 watermark = watermark.max(r.max_at);
                 let as_of = self.as_of.at(watermark, self.now);
                 self.apply(&r, as_of, &mut counts);
-                let _ = back.send(Back::Applied(r));
+                let _ = links.back.send(Back::Applied(r));
                 next += 1;
             }
         }
-        (self.partition, counts)
+        (self.partition, counts, failed)
     }
 
-    /// Decodes a block and routes its events; gives back the block's buffer.
+    /// Reads a block if it is a file range, decodes it and routes its events. Every
+    /// shard gets its share and the reject stage its report even when reading failed
+    /// (as an empty block): the others wait for them.
     fn decode_block(
         &self,
         b: Block,
-        txs: &[Sender<Msg>],
+        buf: &mut Vec<u8>,
+        links: &Links<'_>,
         counts: &mut Counts,
-        dead_letters: Option<&Sender<(u64, Vec<u8>)>>,
-    ) -> Vec<u8> {
-        let shards = txs.len();
+    ) -> Result<(), ReplayError> {
+        // A stream's block goes back to the reader; a range is read into `buf`.
+        let (data, from_reader, failed) = match b.chunk {
+            Chunk::Bytes(data) => (data, true, None),
+            Chunk::Range { file, start, end } => {
+                let failed = read_range(&file.file, start, end, buf).err().map(|source| {
+                    buf.clear();
+                    ReplayError::Read {
+                        path: file.path.clone(),
+                        source,
+                    }
+                });
+                (std::mem::take(buf), false, failed)
+            }
+        };
+        let shards = links.txs.len();
         // About 220 bytes of JSON per event, a third of them text that is kept.
-        let (events, text) = (b.data.len() / 200 / shards, b.data.len() / 3 / shards);
+        let (events, text) = (data.len() / 200 / shards, data.len() / 3 / shards);
         let mut spare = b.spare.into_iter();
         let mut out: Vec<Routed> = (0..shards)
             .map(|_| match spare.next() {
@@ -95,8 +112,10 @@ impl Worker {
             })
             .collect();
         let mut max_at = Millis::MIN;
-        let mut dead = Vec::new();
-        for (i, line) in lines(&b.data).enumerate() {
+        let mut rejects = Vec::new();
+        let mut newlines = 0;
+        for (i, line) in lines(&data).enumerate() {
+            newlines = i as u64;
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
                 msg = rest;
@@ -104,6 +123,7 @@ impl Worker {
             if msg.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            counts.lines += 1;
             match decode(msg, &self.ctx) {
                 Ok(ev) => {
                     max_at = max_at.max(ev.at);
@@ -117,36 +137,34 @@ impl Worker {
                 Err(reject) => {
                     counts.rejected += 1;
                     self.shared.stats.reject(reject.reason);
-                    let line_no = b.first_line + i as u64;
-                    tracing::warn!(source = %b.source, line = line_no, reason = reject.reason.code(), field = reject.field, "rejected line");
-                    if dead_letters.is_some() {
-                        let text = String::from_utf8_lossy(msg);
-                        let record = DeadLetter {
-                            reason: reject.reason.code(),
-                            field: reject.field,
-                            source: &b.source,
-                            line: line_no,
-                            message: &text,
-                        };
-                        if let Ok(mut v) = serde_json::to_vec(&record) {
-                            v.push(b'\n');
-                            dead.extend_from_slice(&v);
-                        }
-                    }
+                    rejects.push(Rejected {
+                        index: i as u64,
+                        reason: reject.reason,
+                        field: reject.field,
+                        message: self.keep_rejects.then(|| msg.to_vec()),
+                    });
                 }
             }
         }
         if max_at != Millis::MIN {
             self.shared.observe(max_at);
         }
-        if let Some(dl) = dead_letters {
-            let _ = dl.send((b.seq, dead));
-        }
+        let _ = links.reports.send(Report {
+            seq: b.seq,
+            input: b.input,
+            newlines,
+            rejects,
+        });
         for (shard, mut routed) in out.into_iter().enumerate() {
             routed.max_at = max_at;
-            let _ = txs[shard].send(Msg::Routed(routed));
+            let _ = links.txs[shard].send(Msg::Routed(routed));
         }
-        b.data
+        if from_reader {
+            let _ = links.back.send(Back::Buffer(data));
+        } else {
+            *buf = data;
+        }
+        failed.map_or(Ok(()), Err)
     }
 
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
@@ -159,28 +177,4 @@ impl Worker {
         }
         self.partition.advance(as_of);
     }
-}
-
-/// Writes dead letters in input order as blocks finish.
-pub(super) fn write_dead_letters(
-    rx: Receiver<(u64, Vec<u8>)>,
-    out: Option<&mut dyn Write>,
-) -> Result<(), ReplayError> {
-    let Some(out) = out else {
-        for _ in rx {}
-        return Ok(());
-    };
-    let mut pending = BTreeMap::new();
-    let mut next = 0u64;
-    for (seq, bytes) in rx {
-        pending.insert(seq, bytes);
-        while let Some(b) = pending.remove(&next) {
-            out.write_all(&b).map_err(ReplayError::DeadLetter)?;
-            next += 1;
-        }
-    }
-    for b in pending.into_values() {
-        out.write_all(&b).map_err(ReplayError::DeadLetter)?;
-    }
-    out.flush().map_err(ReplayError::DeadLetter)
 }
