@@ -192,27 +192,30 @@ impl Out<'_> {
 
 /// Reads the lines that start in `start..end` of `file` into `buf` (cleared first):
 /// from the first line start at or after `start` through the end of the last line
-/// starting before `end`, which may run past it. Every line of a file so belongs to
-/// exactly one range.
+/// starting before `end`, which may run past it; returns where in `buf` they start.
+/// Every line of a file so belongs to exactly one range.
 #[cfg(unix)]
-pub(super) fn read_range(file: &File, start: u64, end: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+pub(super) fn read_range(
+    file: &File,
+    start: u64,
+    end: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<usize> {
     use std::os::unix::fs::FileExt;
 
     // One byte before `start` says whether a line starts at `start`.
     let from = start.saturating_sub(1);
     buf.clear();
     read_at(file, from, (end - from) as usize, buf)?;
-    if start > 0 {
-        match memchr::memchr(b'\n', buf) {
-            Some(i) => {
-                buf.drain(..i + 1);
-            }
-            // No line starts in the range.
-            None => buf.clear(),
-        }
-    }
-    if buf.is_empty() {
-        return Ok(());
+    let head = match memchr::memchr(b'\n', buf) {
+        _ if start == 0 => 0,
+        Some(i) => i + 1,
+        // No line starts in the range.
+        None => buf.len(),
+    };
+    if head == buf.len() {
+        buf.clear();
+        return Ok(0);
     }
     // Through the end of the line running past `end`.
     let mut at = end;
@@ -227,7 +230,7 @@ pub(super) fn read_range(file: &File, start: u64, end: u64, buf: &mut Vec<u8>) -
         }
         at += (buf.len() - before) as u64;
     }
-    return Ok(());
+    return Ok(head);
 
     /// Appends up to `n` bytes from `offset` (fewer at the end of the file).
     fn read_at(file: &File, offset: u64, n: usize, buf: &mut Vec<u8>) -> io::Result<()> {
@@ -252,7 +255,7 @@ pub(super) fn read_range(file: &File, start: u64, end: u64, buf: &mut Vec<u8>) -
 
 /// Files are read as streams where positional reads are not available.
 #[cfg(not(unix))]
-pub(super) fn read_range(_: &File, _: u64, _: u64, _: &mut Vec<u8>) -> io::Result<()> {
+pub(super) fn read_range(_: &File, _: u64, _: u64, _: &mut Vec<u8>) -> io::Result<usize> {
     Err(io::Error::other("positional reads need a unix system"))
 }
 
@@ -310,9 +313,9 @@ mod tests {
                 let mut start = 0;
                 while start < len {
                     let end = len.min(start + size);
-                    read_range(&file, start, end, &mut buf).unwrap();
-                    if !buf.is_empty() {
-                        pieces.push(buf.clone());
+                    let head = read_range(&file, start, end, &mut buf).unwrap();
+                    if buf.len() > head {
+                        pieces.push(buf[head..].to_vec());
                     }
                     start = end;
                 }

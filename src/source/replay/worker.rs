@@ -87,18 +87,20 @@ impl Worker {
         links: &Links<'_>,
         counts: &mut Counts,
     ) -> Result<(), ReplayError> {
-        // A stream's block goes back to the reader; a range is read into `buf`.
-        let (data, from_reader, failed) = match b.chunk {
-            Chunk::Bytes(data) => (data, true, None),
+        // A stream's block goes back to the reader; a range is read into `buf`, its
+        // lines from `head` on.
+        let (data, head, from_reader, failed) = match b.chunk {
+            Chunk::Bytes(data) => (data, 0, true, None),
             Chunk::Range { file, start, end } => {
-                let failed = read_range(&file.file, start, end, buf).err().map(|source| {
-                    buf.clear();
-                    ReplayError::Read {
-                        path: file.path.clone(),
-                        source,
+                let (head, failed) = match read_range(&file.file, start, end, buf) {
+                    Ok(head) => (head, None),
+                    Err(source) => {
+                        buf.clear();
+                        let path = file.path.clone();
+                        (0, Some(ReplayError::Read { path, source }))
                     }
-                });
-                (std::mem::take(buf), false, failed)
+                };
+                (std::mem::take(buf), head, false, failed)
             }
         };
         let shards = links.txs.len();
@@ -114,7 +116,7 @@ impl Worker {
         let mut max_at = Millis::MIN;
         let mut rejects = Vec::new();
         let mut newlines = 0;
-        for (i, line) in lines(&data).enumerate() {
+        for (i, line) in lines(&data[head..]).enumerate() {
             newlines = i as u64;
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
