@@ -112,6 +112,14 @@ run_duckdb() {
   printf '%s %s %s\n' "$wall" "$(tail -n1 "$BENCH_WORK/time-duck")" "$q"
 }
 
+# warm FILE...: reads the files once so that the timed run meets a warm page cache. On
+# these VMs page-cache pages go cold within seconds (the first read after a pause copies
+# at ~0.4 GB/s, the next at 3-4 GB/s), which adds 0.2-0.3 s of copying to whichever
+# tool happens to run first; both tools are timed on a warm cache.
+warm() {
+  cat "$@" >/dev/null
+}
+
 # run_replay_files FILE...: one `replay` of several files in a row (output dropped);
 # prints "wall user sys maxrss_kib".
 run_replay_files() {

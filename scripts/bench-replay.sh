@@ -61,8 +61,9 @@ for s in "${STREAMS[@]}"; do
   bench_log "   engine's own count: $mem"
   hp_s=() hp_cpu=() hp_rss=() dk_s=() dk_q=() dk_cpu=() dk_rss=()
   for r in $(seq "$RUNS"); do
-    # Alternate which tool goes first, so neither always meets a warmer page cache.
+    # Alternate which tool goes first; each is timed on a warm page cache.
     for tool in $( ((r % 2)) && echo "hp duck" || echo "duck hp"); do
+      warm "$f"
       if [[ $tool == hp ]]; then
         read -r wall user sys kib < <(run_replay "$f" "$BENCH_WORK/$s.json")
         hp_s+=("$wall") hp_rss+=("$kib") hp_cpu+=("$(calc "($user + $sys) / $wall")")

@@ -35,6 +35,7 @@ for size in "${SIZES[@]}"; do
   hs=() hc=() hr=() ds=() dq=() dc=() dr=()
   for r in $(seq "$RUNS"); do
     for tool in $( ((r % 2)) && echo "hp duck" || echo "duck hp"); do
+      warm "$f"
       if [[ $tool == hp ]]; then
         read -r wall user sys kib < <(run_replay "$f" /dev/null)
         hs+=("$wall") hc+=("$(calc "$user + $sys")") hr+=("$kib")
