@@ -9,6 +9,8 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
+use crate::event::{civil_from_days, days_from_civil};
+
 pub(crate) const SEC: i64 = 1_000;
 pub(crate) const MIN: i64 = 60 * SEC;
 pub(crate) const HOUR: i64 = 60 * MIN;
@@ -22,30 +24,6 @@ const HOURLY: [f64; 24] = [
 ];
 /// Saturdays and Sundays carry fewer calls; each day also gets ±10% of noise.
 const WEEKEND: f64 = 0.8;
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(crate) fn days_from_civil(y: i32, m: u32, d: u32) -> i64 {
-    let y = i64::from(y) - i64::from(m <= 2);
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day number: (year, month, day).
-pub(crate) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
 
 pub(crate) fn days_in_month(y: i32, m: u32) -> i64 {
     let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };

@@ -82,15 +82,7 @@ impl TimeZone {
     /// chrono's calendar cost per event.
     pub fn local_date(self, at: Millis) -> (i32, u32, u32) {
         let local = at.saturating_add(i64::from(self.offset_at(at)) * 1000);
-        let z = local.div_euclid(86_400_000) + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = civil_from_days(local.div_euclid(86_400_000));
         (
             year.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32,
             month,
@@ -186,8 +178,11 @@ impl FromStr for TimeZone {
     }
 }
 
+mod civil;
 mod month;
 mod parse;
+
+pub(crate) use self::civil::{civil_from_days, days_from_civil};
 
 pub use self::month::{month_of, Month};
 pub use self::parse::parse_timestamp;
