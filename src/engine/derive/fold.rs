@@ -104,11 +104,6 @@ impl Fold {
         }
     }
 
-    /// No event taken yet.
-    pub fn is_empty(&self) -> bool {
-        self.seq == 0
-    }
-
     /// Takes the next event in the contract's order.
     pub fn step(&mut self, ev: &Packed<'_, LabelId>, tz: TimeZone) {
         let at = ev.at;

@@ -171,12 +171,14 @@ impl Partition {
         // The held events are folded while placing the new one: `before` comes from
         // that fold and, when the event goes last (the usual case), so does `after`,
         // one step on.
-        let (slot, offset, mut fold) = match slot {
+        let ctx = self.ctx(self.as_of);
+        let (slot, offset, mut fold, before) = match slot {
             Some(slot) => {
                 let Some((offset, fold)) = self.place(slot, &probe) else {
                     return Outcome::Duplicate;
                 };
-                (slot, offset, fold)
+                let before = fold.finish(&ctx);
+                (slot, offset, fold, before)
             }
             None => {
                 let h = tombstones::key(center, order_id);
@@ -192,14 +194,9 @@ impl Partition {
                 let c = self.labels.intern(center);
                 let order = Order::new(c, order_id, ev.at);
                 let offset = order.events().offset;
-                (self.orders.insert(order), offset, Fold::default())
+                let slot = self.orders.insert(order);
+                (slot, offset, Fold::default(), Derived::default())
             }
-        };
-        let ctx = self.ctx(self.as_of);
-        let before = if fold.is_empty() {
-            Derived::default()
-        } else {
-            fold.finish(&ctx)
         };
         let kind = self.intern_kind(&ev.kind);
         let last = self.insert(slot, offset, ev.at, id, &kind);
