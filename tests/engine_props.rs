@@ -7,109 +7,12 @@ mod common;
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering::Relaxed;
 
-use common::engine::{ev, Harness};
+use common::engine::Harness;
+use common::lines;
 use hotline_pulse::event::{decode, DecodeCtx, TimeZone};
 use hotline_pulse::source::AsOf;
 use hotline_pulse::view::Scope;
 use proptest::prelude::*;
-
-const UNITS: [&str; 3] = ["A", "B", "市公安局"];
-
-/// One random event of one of a few orders, at one of a few times (so ties happen).
-fn event() -> impl Strategy<Value = (u8, u8, u8, u8, u8, u8)> {
-    (0u8..6, 0u8..7, 0u8..40, 0u8..3, 0u8..8, 0u8..6)
-}
-
-fn line(seq: usize, (order, kind, t, unit, due, extra): (u8, u8, u8, u8, u8, u8)) -> String {
-    // Times spread from late October into November, every 12 hours.
-    let at = |slot: u8| {
-        let base = chrono::NaiveDate::from_ymd_opt(2024, 10, 29)
-            .unwrap()
-            .and_hms_opt(9, 0, 0)
-            .unwrap();
-        (base + chrono::Duration::hours(12 * i64::from(slot)))
-            .format("%Y-%m-%d %H:%M:%S")
-            .to_string()
-    };
-    let id = format!("e{seq}");
-    let o = format!("O{order}");
-    let u = UNITS[unit as usize];
-    let due = at(t.saturating_add(due * 2 + 1));
-    let when = at(t);
-    match kind {
-        0 => {
-            let purpose = ["consultation", "help", "complaint"][extra as usize % 3];
-            let disp = ["direct_answer", "dispatch", "invalid"][extra as usize / 2 % 3];
-            ev(
-                &id,
-                &o,
-                "received",
-                &when,
-                &format!(
-                    r#""channel":"phone","purpose":"{purpose}","disposition":"{disp}","unit":"{u}","category":"c{extra}""#
-                ),
-            )
-        }
-        1 => ev(
-            &id,
-            &o,
-            "dispatched",
-            &when,
-            &format!(r#""unit":"{u}","due_at":"{due}""#),
-        ),
-        2 => ev(
-            &id,
-            &o,
-            "returned",
-            &when,
-            &format!(r#""unit":"{u}","reason":"r{extra}""#),
-        ),
-        3 => ev(
-            &id,
-            &o,
-            "extended",
-            &when,
-            &format!(r#""unit":"{u}","due_at":"{due}""#),
-        ),
-        4 => ev(&id, &o, "completed", &when, &format!(r#""unit":"{u}""#)),
-        5 => {
-            let sat = ["satisfied", "basically_satisfied", "unsatisfied"][extra as usize % 3];
-            match extra {
-                0 => ev(&id, &o, "callback", &when, r#""contacted":false"#),
-                1 => ev(
-                    &id,
-                    &o,
-                    "callback",
-                    &when,
-                    &format!(r#""satisfaction":"{sat}","unit":"{u}""#),
-                ),
-                _ => ev(
-                    &id,
-                    &o,
-                    "callback",
-                    &when,
-                    &format!(r#""satisfaction":"{sat}","resolved":{}"#, extra % 2 == 0),
-                ),
-            }
-        }
-        _ => ev(
-            &id,
-            &o,
-            "reopened",
-            &when,
-            &format!(r#""unit":"{u}","due_at":"{due}""#),
-        ),
-    }
-}
-
-fn stream() -> impl Strategy<Value = Vec<String>> {
-    prop::collection::vec(event(), 1..40).prop_map(|evs| {
-        evs.into_iter()
-            .enumerate()
-            .map(|(i, e)| line(i, e))
-            .collect()
-    })
-}
 
 /// Everything the read side can see, as comparable data.
 fn observe(h: &Harness) -> String {
@@ -155,7 +58,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 300, .. ProptestConfig::default() })]
 
     #[test]
-    fn order_and_duplicates_do_not_matter(lines in stream(), seed in any::<u64>(), dups in prop::collection::vec(any::<prop::sample::Index>(), 0..10)) {
+    fn order_and_duplicates_do_not_matter(lines in lines::stream(6, 40), seed in any::<u64>(), dups in prop::collection::vec(any::<prop::sample::Index>(), 0..10)) {
         let mut shuffled = lines.clone();
         for d in &dups {
             shuffled.push(lines[d.index(lines.len())].clone());
@@ -176,7 +79,7 @@ proptest! {
     }
 
     #[test]
-    fn incremental_equals_recompute(lines in stream(), seed in any::<u64>()) {
+    fn incremental_equals_recompute(lines in lines::stream(6, 40), seed in any::<u64>()) {
         let mut shuffled = lines.clone();
         let mut s = seed | 1;
         for i in (1..shuffled.len()).rev() {

@@ -5,5 +5,6 @@ pub mod durable;
 pub mod engine;
 pub mod http;
 pub mod kafka;
+pub mod lines;
 pub mod prom;
 pub mod seeds;
