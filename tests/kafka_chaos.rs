@@ -111,4 +111,14 @@ fn three_instances_killed_at_random_with_wiped_state_lose_nothing_and_count_noth
             diff(&got, &want, 10)
         },
     );
+    // What the campaign met (the coordinator can hand a partition over before its
+    // owner lets go): said, not asserted, as it depends on timing.
+    let logs: String = instances.iter().map(Service::log_text).collect();
+    for what in [
+        "the group's committed offset is ahead of the restored state",
+        "reading the partition from its start",
+        "not writing the local cache",
+    ] {
+        eprintln!("{what}: {} times", logs.matches(what).count());
+    }
 }

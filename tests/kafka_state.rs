@@ -8,8 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::kafka::{
-    consumed, diff, eventually, figures, produce, replay_metrics, replay_metrics_with, samples,
-    sim_file, simulate, spawn_producer, sum, walk, Service, Tansu,
+    commit_ends, committed, consumed, diff, eventually, figures, produce, produce_raw,
+    replay_metrics, replay_metrics_with, samples, sim_file, simulate, spawn_producer, sum, walk,
+    Service, Tansu,
 };
 
 fn same_as(service: &Service, want: &std::collections::BTreeMap<String, f64>) -> Vec<String> {
@@ -126,6 +127,141 @@ fn the_local_cache_shortens_restores_and_a_foreign_or_corrupt_one_is_ignored() {
     assert!(
         log.matches("local cache ignored").count() >= 2,
         "the ignored caches are logged"
+    );
+}
+
+/// `file` cut into `n` consecutive parts.
+fn split(dir: &Path, file: &Path, n: usize) -> Vec<std::path::PathBuf> {
+    let text = std::fs::read_to_string(file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let size = lines.len().div_ceil(n);
+    lines
+        .chunks(size)
+        .enumerate()
+        .map(|(i, part)| {
+            let p = dir.join(format!("part-{i}.jsonl"));
+            std::fs::write(&p, part.join("\n") + "\n").unwrap();
+            p
+        })
+        .collect()
+}
+
+/// An owner that was replaced without knowing (here: other claims appended to its
+/// changelog partitions while it runs) keeps writing; restores skip what it wrote after
+/// the other claim, its local cache is not written, and the next owner reads the input
+/// again from the last frontier it can trust — from the start when there is none.
+#[test]
+fn an_owner_replaced_without_knowing_writes_no_cache_and_its_successor_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let parts = split(dir.path(), &sim_file(dir.path(), 1500, 24).0, 2);
+    let (topic, group) = ("zombie", "g-zombie");
+    let brokers = broker.brokers();
+    let changelog = format!("{topic}.changelog");
+    let claim = |p: i32| produce_raw(&brokers, &changelog, p, &[(Some(b"\0claim"), b"")]);
+    broker.topic(&["create", topic, "--partitions", "3"]);
+    let state = dir.path().join("state");
+    let mut service = Service::start(&brokers, topic, group, &state, &[]);
+    eventually("restored, nothing to read", Duration::from_secs(60), || {
+        if service.ready() {
+            vec![]
+        } else {
+            vec![service.readiness()]
+        }
+    });
+    // Partition 1: claimed by another before this owner wrote any frontier.
+    claim(1);
+    produce(&brokers, topic, 3, &[&parts[0]], &[]);
+    let first = figures(&replay_metrics(&[&parts[0]]), false);
+    eventually("consumed and committed", Duration::from_secs(60), || {
+        let mut d = same_as(&service, &first);
+        if committed(&brokers, group, topic, 3).values().sum::<i64>() < consumed(&service) as i64 {
+            d.push("not committed yet".into());
+        }
+        d
+    });
+    // Partition 0: claimed by another after this owner's frontier for the first part.
+    claim(0);
+    produce(&brokers, topic, 3, &[&parts[1]], &[]);
+    let both = figures(&replay_metrics(&[&parts[0], &parts[1]]), false);
+    eventually("consumed", Duration::from_secs(60), || {
+        same_as(&service, &both)
+    });
+    assert!(service.stop().success());
+    assert_eq!(
+        service
+            .log_text()
+            .matches("not writing the local cache")
+            .count(),
+        2,
+        "the zombie's caches of partitions 0 and 1 are refused"
+    );
+    service.restart();
+    eventually(
+        "restored and read again from what can be trusted",
+        Duration::from_secs(60),
+        || same_as(&service, &both),
+    );
+    let log = service.log_text();
+    assert!(log.contains("the group's committed offset is ahead of the restored state"));
+    assert!(log.contains("reading the partition from its start"));
+    for (result, n) in [("used", 1.0), ("missing", 2.0)] {
+        let key = format!("hotline_state_cache_total[(\"result\", \"{result}\")]");
+        assert_eq!(service.metric(&key), n, "{result}");
+    }
+}
+
+/// A replaced owner's commit can land after its successor's (brokers that do not
+/// check generations accept it; tansu's coordinator can hand a partition to a new
+/// member before the old one is told): the group's committed offset then runs ahead
+/// of the state the changelog holds. Restores, from the local cache and from the
+/// changelog, start where the state ends and lose nothing.
+#[test]
+fn a_committed_offset_ahead_of_the_restored_state_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let broker = Tansu::start();
+    let parts = split(dir.path(), &sim_file(dir.path(), 1500, 23).0, 3);
+    let (topic, group) = ("ahead", "g-ahead");
+    let state = dir.path().join("state");
+    produce(&broker.brokers(), topic, 3, &[&parts[0]], &[]);
+    let mut service = Service::start(&broker.brokers(), topic, group, &state, &[]);
+    let mut fed: Vec<&Path> = vec![&parts[0]];
+    for (round, part) in parts[1..].iter().enumerate() {
+        let want = figures(&replay_metrics(&fed), false);
+        eventually("consumed", Duration::from_secs(60), || {
+            same_as(&service, &want)
+        });
+        assert!(service.stop().success());
+        produce(&broker.brokers(), topic, 3, &[part], &[]);
+        fed.push(part);
+        std::thread::sleep(Duration::from_secs(1));
+        commit_ends(&broker.brokers(), group, topic, 3);
+        let ahead = committed(&broker.brokers(), group, topic, 3);
+        assert_eq!(ahead.len(), 3, "the late commit is there: {ahead:?}");
+        if round == 1 {
+            // A pod on a new node: the changelog alone.
+            std::fs::remove_dir_all(&state).unwrap();
+        }
+        service.restart();
+        let want = figures(&replay_metrics(&fed), false);
+        eventually(
+            "every message after the state's end applied",
+            Duration::from_secs(60),
+            || same_as(&service, &want),
+        );
+        let rewinds = service
+            .log_text()
+            .matches("the group's committed offset is ahead of the restored state")
+            .count();
+        assert!(
+            rewinds >= 3 * (round + 1),
+            "each rewind is logged: {rewinds}"
+        );
+    }
+    assert_eq!(
+        service.metric("hotline_state_cache_total[(\"result\", \"used\")]"),
+        0.0,
+        "the last restore had no cache"
     );
 }
 

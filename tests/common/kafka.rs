@@ -558,6 +558,29 @@ pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> BT
         .collect()
 }
 
+/// Commits each partition's end offset for `group`, as a replaced owner's late commit
+/// would (its partitions' messages never reached the state the changelog holds).
+pub fn commit_ends(brokers: &str, group: &str, topic: &str, partitions: i32) {
+    use rdkafka::config::ClientConfig;
+    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::{Offset, TopicPartitionList};
+    let c: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    let mut tpl = TopicPartitionList::new();
+    for p in 0..partitions {
+        let (_, high) = c
+            .fetch_watermarks(topic, p, Duration::from_secs(10))
+            .expect("watermarks");
+        tpl.add_partition_offset(topic, p, Offset::Offset(high))
+            .expect("offset");
+    }
+    c.commit(&tpl, CommitMode::Sync).expect("commit");
+}
+
 /// Every message of a topic with all its headers: (key, payload, headers).
 pub type Full = (Option<Vec<u8>>, Vec<u8>, BTreeMap<String, String>);
 

@@ -2,7 +2,7 @@
 //! Its delivery callback runs on librdkafka's thread and only signals the waiting side
 //! through atomics; the partition workers decide what a delivery means.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,6 +22,8 @@ pub struct Batch {
     pub failed: AtomicBool,
     /// The largest offset a delivery reported (-1: none yet).
     last_offset: AtomicI64,
+    /// Records the brokers confirmed.
+    delivered: AtomicU64,
 }
 
 impl Default for Batch {
@@ -30,6 +32,7 @@ impl Default for Batch {
             outstanding: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
             last_offset: AtomicI64::new(-1),
+            delivered: AtomicU64::new(0),
         }
     }
 }
@@ -38,6 +41,11 @@ impl Batch {
     /// The largest offset its records were written at.
     pub fn last_offset(&self) -> Option<i64> {
         Some(self.last_offset.load(Ordering::Acquire)).filter(|&o| o >= 0)
+    }
+
+    /// How many of its records the brokers confirmed.
+    pub fn delivered(&self) -> u64 {
+        self.delivered.load(Ordering::Acquire)
     }
 
     pub fn done(&self) -> bool {
@@ -118,6 +126,7 @@ impl ProducerContext for Deliveries {
                 match result {
                     Ok(m) => {
                         batch.last_offset.fetch_max(m.offset(), Ordering::AcqRel);
+                        batch.delivered.fetch_add(1, Ordering::AcqRel);
                     }
                     Err(_) => {
                         batch.failed.store(true, Ordering::Release);

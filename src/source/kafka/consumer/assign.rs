@@ -1,6 +1,7 @@
 //! Rebalances: assigned partitions get a worker that restores them, and are fetched
-//! only once restored, from their committed offset; revoked ones are finished and
-//! committed before they are released.
+//! only once restored, from the offset their restored state covers (the group's
+//! committed offset when no owner wrote one); revoked ones are finished and committed
+//! before they are released.
 
 use std::sync::mpsc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use rdkafka::{Offset, TopicPartitionList};
 
 use super::context::Signal;
 use super::offsets::Offsets;
-use super::restore;
+use super::restore::{self, Resume};
 use super::worker::{Messages, Worker};
 use super::{Assigning, Loop, Owned, WORKER_QUEUE};
 use crate::source::kafka::producer::GiveUp;
@@ -77,6 +78,7 @@ impl Loop {
                         join: Some(join),
                         give_up,
                         restored: false,
+                        resume: Resume::default(),
                         offsets: Offsets::default(),
                         held: None,
                         pending: Messages::default(),
@@ -88,8 +90,9 @@ impl Loop {
         }
     }
 
-    /// Once every partition being assigned is restored: start fetching each at its
-    /// committed offset, saying so when that offset is out of the topic's range.
+    /// Once every partition being assigned is restored: start fetching each where its
+    /// restored state ends (else at its committed offset), saying so when that offset
+    /// is out of the topic's range.
     pub(super) fn assign_when_restored(&mut self) {
         let Some(a) = &self.assigning else { return };
         if !a
@@ -114,11 +117,12 @@ impl Loop {
         let mut start = TopicPartitionList::new();
         for e in committed.elements_for_topic(&topic) {
             let p = e.partition();
-            let offset = match e.offset() {
+            let resume = self.owned.get(&p).map_or(Resume::Committed, |o| o.resume);
+            let offset = match start_offset(p, e.offset(), resume) {
                 Offset::Offset(o) => match self.retention_gap(&topic, p, o) {
                     Some((low, high)) => {
                         self.s.metrics.offset_out_of_range.inc();
-                        tracing::error!(partition = p, committed = o, low, high, "committed offset out of range: messages between it and the partition's first offset were lost to the topic's retention; reading from the earliest offset");
+                        tracing::error!(partition = p, offset = o, low, high, "the offset to read from is out of range: messages between it and the partition's first offset were lost to the topic's retention; reading from the earliest offset");
                         if let Some(owned) = self.owned.get_mut(&p) {
                             owned.out_of_range = true;
                         }
@@ -126,9 +130,9 @@ impl Loop {
                     }
                     _ => Offset::Offset(o),
                 },
-                // None committed (or not known): librdkafka asks the group itself, and
-                // starts from the earliest offset when there is none.
-                _ => Offset::Invalid,
+                // From the start, or none committed (or not known): librdkafka asks the
+                // group itself, and starts from the earliest offset when there is none.
+                other => other,
             };
             if let Some(o) = self.owned.get_mut(&p) {
                 if let Offset::Offset(x) = offset {
@@ -164,6 +168,35 @@ impl Loop {
     }
 }
 
+/// Where a restored partition starts: the input offset its state covers, whatever the
+/// group's committed offset says. A committed offset past it was committed by an owner
+/// whose changelog records the restore skipped (it had been replaced without knowing:
+/// brokers that do not check generations accept its commits); reading from it would
+/// skip messages the state never saw. One before it (a final commit that failed) only
+/// means messages the state holds would be read again.
+fn start_offset(partition: i32, committed: Offset, resume: Resume) -> Offset {
+    match (committed, resume) {
+        (_, Resume::Committed) => committed,
+        (_, Resume::Start) => {
+            tracing::warn!(
+                partition,
+                "every frontier in the changelog was written by a replaced owner: reading the partition from its start (what the state holds is recognised as duplicates)"
+            );
+            Offset::Beginning
+        }
+        (Offset::Offset(c), Resume::At(f)) if c > f => {
+            tracing::warn!(
+                partition,
+                committed = c,
+                frontier = f,
+                "the group's committed offset is ahead of the restored state (a replaced owner's late commit): reading from the state's frontier"
+            );
+            Offset::Offset(f)
+        }
+        (_, Resume::At(f)) => Offset::Offset(f),
+    }
+}
+
 /// A committed offset before the partition's first offset: messages were lost unread.
 fn gap(committed: i64, low: i64) -> bool {
     committed < low
@@ -171,6 +204,33 @@ fn gap(committed: i64, low: i64) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use rdkafka::Offset;
+
+    use super::Resume;
+
+    #[test]
+    fn a_restored_partition_starts_where_its_state_ends_whatever_was_committed() {
+        let start = super::start_offset;
+        let at = Resume::At(70);
+        assert_eq!(start(0, Offset::Offset(90), at), Offset::Offset(70));
+        assert_eq!(start(0, Offset::Offset(50), at), Offset::Offset(70));
+        assert_eq!(start(0, Offset::Invalid, at), Offset::Offset(70));
+        assert_eq!(
+            start(0, Offset::Offset(90), Resume::Committed),
+            Offset::Offset(90),
+            "no frontier written yet: the group's offset"
+        );
+        assert_eq!(
+            start(0, Offset::Invalid, Resume::Committed),
+            Offset::Invalid
+        );
+        assert_eq!(
+            start(0, Offset::Offset(90), Resume::Start),
+            Offset::Beginning,
+            "only zombies' frontiers: from the start"
+        );
+    }
+
     #[test]
     fn only_a_committed_offset_before_the_first_one_is_a_gap() {
         assert!(super::gap(10, 50), "retention dropped 10..50 unread");

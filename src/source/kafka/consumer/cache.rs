@@ -4,8 +4,10 @@
 //! ignored (with a log line and a metric) and the changelog is read from its start.
 //!
 //! The file is a JSON header line — format version, the cluster id, group, topics and
-//! partition it belongs to, the changelog offset it covers, the owner's epoch, a
-//! checksum of the body — then the records (length-prefixed key and value). It is
+//! partition it belongs to, the changelog offset it covers, the owner's epoch, where the
+//! input resumes after the state (its frontier), a checksum of the body — then the records
+//! (length-prefixed key and value). Only an owner whose records fill the changelog from
+//! its claim to that offset writes one (no other owner wrote in between). It is
 //! written atomically: temp file, fsync, rename, fsync of the directory.
 
 use std::fs::{self, File};
@@ -16,10 +18,11 @@ use std::path::{Path, PathBuf};
 use fnv::FnvHasher;
 use serde::{Deserialize, Serialize};
 
+use super::restore::Resume;
 use super::Settings;
 use crate::event::packed;
 
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Who a cache belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,17 +55,23 @@ struct Header {
     changelog_offset: i64,
     /// The writer's epoch (the offset of its claim).
     epoch: i64,
+    /// Where the input is read from after this state.
+    resume: Resume,
     records: u64,
     /// See [`checksum`], hex.
     checksum: String,
 }
 
-/// A loaded cache.
-#[derive(Debug)]
+/// A partition's state as the cache holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cache {
     pub records: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The changelog offset the records cover (the next offset to read).
     pub offset: i64,
+    /// The writer's epoch.
     pub epoch: i64,
+    /// Where the input is read from after this state.
+    pub resume: Resume,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -89,10 +98,14 @@ impl CacheError {
 }
 
 /// FNV-1a 64 over what the header says and the body: an edited header or body fails.
-fn checksum(stamp: &Stamp, offset: i64, epoch: i64, records: u64, body: &[u8]) -> String {
+fn checksum(header: &Header, body: &[u8]) -> String {
     let head = format!(
-        "{}|{offset}|{epoch}|{records}|",
-        serde_json::to_string(stamp).unwrap_or_default()
+        "{}|{}|{}|{:?}|{}|",
+        serde_json::to_string(&header.stamp).unwrap_or_default(),
+        header.changelog_offset,
+        header.epoch,
+        header.resume,
+        header.records
     );
     let mut h = FnvHasher::default();
     h.write(head.as_bytes());
@@ -142,14 +155,7 @@ pub fn load(dir: &Path, stamp: &Stamp, low: i64, high: i64) -> Result<Option<Cac
         return Err(corrupt("unknown version"));
     }
     let body = &bytes[nl + 1..];
-    let sum = checksum(
-        &header.stamp,
-        header.changelog_offset,
-        header.epoch,
-        header.records,
-        body,
-    );
-    if sum != header.checksum {
+    if checksum(&header, body) != header.checksum {
         return Err(corrupt("checksum mismatch"));
     }
     if header.stamp != *stamp {
@@ -172,33 +178,30 @@ pub fn load(dir: &Path, stamp: &Stamp, low: i64, high: i64) -> Result<Option<Cac
         records,
         offset: header.changelog_offset,
         epoch: header.epoch,
+        resume: header.resume,
     }))
 }
 
-/// Writes the cache of `stamp.partition`: `records` cover the changelog up to `offset`.
-pub fn save(
-    dir: &Path,
-    stamp: &Stamp,
-    offset: i64,
-    epoch: i64,
-    records: &[(Vec<u8>, Vec<u8>)],
-) -> io::Result<()> {
+/// Writes the cache of `stamp.partition`.
+pub fn save(dir: &Path, stamp: &Stamp, cache: &Cache) -> io::Result<()> {
     let final_path = path(dir, &stamp.topic, stamp.partition);
     let parent = final_path.parent().unwrap_or(dir).to_path_buf();
     fs::create_dir_all(&parent)?;
     let mut body = Vec::new();
-    for (k, v) in records {
+    for (k, v) in &cache.records {
         packed::put_bytes(&mut body, k);
         packed::put_bytes(&mut body, v);
     }
-    let header = Header {
+    let mut header = Header {
         hotline_pulse_cache: VERSION,
         stamp: stamp.clone(),
-        changelog_offset: offset,
-        epoch,
-        records: records.len() as u64,
-        checksum: checksum(stamp, offset, epoch, records.len() as u64, &body),
+        changelog_offset: cache.offset,
+        epoch: cache.epoch,
+        resume: cache.resume,
+        records: cache.records.len() as u64,
+        checksum: String::new(),
     };
+    header.checksum = checksum(&header, &body);
     let tmp = final_path.with_extension("cache.tmp");
     let mut f = File::create(&tmp)?;
     serde_json::to_writer(&mut f, &header)?;
@@ -226,13 +229,20 @@ mod tests {
     #[test]
     fn a_cache_reads_back_and_a_foreign_corrupt_or_stale_one_is_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let recs = vec![
-            (b"k1".to_vec(), b"v1".to_vec()),
-            (b"k2".to_vec(), vec![0; 300]),
-        ];
-        save(dir.path(), &stamp(), 40, 3, &recs).unwrap();
-        let c = load(dir.path(), &stamp(), 0, 50).unwrap().unwrap();
-        assert_eq!((c.records, c.offset, c.epoch), (recs.clone(), 40, 3));
+        let cache = Cache {
+            records: vec![
+                (b"k1".to_vec(), b"v1".to_vec()),
+                (b"k2".to_vec(), vec![0; 300]),
+            ],
+            offset: 40,
+            epoch: 3,
+            resume: Resume::At(1234),
+        };
+        save(dir.path(), &stamp(), &cache).unwrap();
+        assert_eq!(
+            load(dir.path(), &stamp(), 0, 50).unwrap(),
+            Some(cache.clone())
+        );
         assert!(load(dir.path(), &stamp(), 0, 39).unwrap_err().code() == "stale");
         // Another owner's file, intact: foreign.
         assert_eq!(
@@ -259,7 +269,20 @@ mod tests {
             ..stamp()
         };
         assert_eq!(load(dir.path(), &c2, 0, 50).unwrap_err().code(), "corrupt");
-        save(dir.path(), &stamp(), 40, 3, &recs).unwrap();
+        // An edited frontier: corrupt (a wrong one would skip or repeat input).
+        save(dir.path(), &stamp(), &cache).unwrap();
+        let mut bytes = fs::read(&p).unwrap();
+        let at = bytes
+            .windows(9)
+            .position(|w| w == b"\"At\":1234")
+            .expect("the frontier is in the header");
+        bytes[at + 8] = b'5';
+        fs::write(&p, &bytes).unwrap();
+        assert_eq!(
+            load(dir.path(), &stamp(), 0, 50).unwrap_err().code(),
+            "corrupt"
+        );
+        save(dir.path(), &stamp(), &cache).unwrap();
         let mut bytes = fs::read(&p).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 0xff;

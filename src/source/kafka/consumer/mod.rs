@@ -41,6 +41,7 @@ pub use dead_letter::{ORIGINAL_SIZE_HEADER, REASON_HEADER};
 pub use views::read as read_views;
 
 use self::offsets::Offsets;
+use self::restore::Resume;
 use self::worker::{FromWorker, Messages, ToWorker};
 use super::metrics::KafkaMetrics;
 use super::producer::{GiveUp, Producer};
@@ -97,6 +98,8 @@ struct Owned {
     /// Tells the worker to stop waiting for room in the producer's queue.
     give_up: GiveUp,
     restored: bool,
+    /// Where the restored state says to fetch from.
+    resume: Resume,
     offsets: Offsets,
     held: Option<&'static str>,
     pending: Messages,
@@ -244,9 +247,10 @@ impl Loop {
 
     fn take(&mut self, msg: FromWorker) {
         match msg {
-            FromWorker::Restored { partition } => {
+            FromWorker::Restored { partition, resume } => {
                 if let Some(o) = self.owned.get_mut(&partition) {
                     o.restored = true;
+                    o.resume = resume;
                 }
             }
             FromWorker::Committable { partition, offset } => {

@@ -9,7 +9,8 @@ pub(super) struct Offsets {
     pub handed: Option<i64>,
     /// What the worker reported durable: changelog and dead letters confirmed.
     pub committable: Option<i64>,
-    /// Confirmed committed by the broker, or found committed at assignment.
+    /// Confirmed committed by the broker, or where fetching started at assignment
+    /// (the restored state covers everything before it).
     pub committed: Option<i64>,
     /// Stored for librdkafka's auto-commit.
     stored: Option<i64>,

@@ -9,8 +9,21 @@
 //! each of its records; a record whose epoch is older than a claim before it in the log
 //! was written by an owner that did not know it had been replaced (a "zombie"), and is
 //! ignored by every restore.
+//!
+//! The state also carries its own input position. Each owner appends a *frontier*
+//! record (key `\0frontier/EPOCH`, value the input offset in decimal) once everything
+//! before that input offset is durable: its changes written and confirmed, its dead
+//! letters delivered. A restore takes the last frontier not written by a zombie, and
+//! the new owner reads the input from there, not from the group's committed offset:
+//! a commit is not fenced like a changelog record (a replaced owner's late commit is
+//! accepted by brokers that do not check generations, tansu among them), so a
+//! committed offset can run ahead of the state the changelog holds. When frontiers
+//! were written but every one is a zombie's, nothing says where the state ends and the
+//! input is read from its start (duplicates are recognised); only a changelog with no
+//! frontier at all (new, or written before frontiers existed) resumes at the group's
+//! committed offset.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +32,7 @@ use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Header, Headers, Message, OwnedHeaders};
 use rdkafka::producer::BaseRecord;
 use rdkafka::{Offset, TopicPartitionList};
+use serde::{Deserialize, Serialize};
 
 use super::cache::{self, Cache, Stamp};
 use super::Settings;
@@ -30,6 +44,41 @@ use crate::source::kafka::{ensure_topic, restore_config, TopicSpec};
 pub const EPOCH_HEADER: &str = "hotline-epoch";
 /// The key of an owner's claim record.
 pub const CLAIM_KEY: &[u8] = b"\0claim";
+/// Keys of frontier records: `\0frontier/EPOCH`, one key per owner.
+pub const FRONTIER_PREFIX: &[u8] = b"\0frontier/";
+
+/// The key of the frontier records of the owner with `epoch`.
+pub fn frontier_key(epoch: &str) -> Vec<u8> {
+    [FRONTIER_PREFIX, epoch.as_bytes()].concat()
+}
+
+/// The input offset a frontier record's value names.
+fn frontier_value(payload: Option<&[u8]>) -> Option<i64> {
+    std::str::from_utf8(payload?).ok()?.parse().ok()
+}
+
+/// Where the input is read from after a restore.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Resume {
+    /// Everything before this input offset is in the state.
+    At(i64),
+    /// No owner wrote a frontier (a new changelog, or one from before frontiers): the
+    /// group's committed offset.
+    #[default]
+    Committed,
+    /// Frontiers were written, but only by replaced owners: the input from its start.
+    Start,
+}
+
+impl Resume {
+    /// The input offset the state is known to cover.
+    pub fn at(self) -> Option<i64> {
+        match self {
+            Resume::At(f) => Some(f),
+            _ => None,
+        }
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RestoreFailure {
@@ -56,6 +105,11 @@ pub struct Restored {
     pub cache: &'static str,
     pub orders: usize,
     pub millis: u64,
+    /// Where the input is read from.
+    pub resume: Resume,
+    /// Keys of frontier records other than the one `resume` came from: earlier
+    /// owners', which the new owner deletes (the compacted topic then drops them).
+    pub old_frontiers: Vec<Vec<u8>>,
 }
 
 /// The epoch of a record (-1 when it has none).
@@ -156,6 +210,11 @@ pub fn restore(
     // The newest claim seen so far: records of older epochs after it are a zombie's.
     let mut newest_claim = -1i64;
     let mut from = low;
+    // The last frontier not written by a zombie (and its key), whether any was seen,
+    // and the keys of all seen.
+    let mut frontier: Option<(i64, Vec<u8>)> = None;
+    let mut resume = Resume::Committed;
+    let mut frontier_keys: HashSet<Vec<u8>> = HashSet::new();
     let mut cache_result = "missing";
     if let Some(dir) = &settings.state_dir {
         let stamp = Stamp::of(settings, p);
@@ -164,12 +223,15 @@ pub fn restore(
                 records,
                 offset,
                 epoch,
+                resume: covered,
             })) => {
                 for (k, v) in records {
                     latest.insert(k, Some(v));
                 }
                 newest_claim = epoch;
                 from = offset;
+                resume = covered;
+                frontier = covered.at().map(|f| (f, frontier_key(&epoch.to_string())));
                 cache_result = "used";
             }
             Ok(None) => {}
@@ -202,7 +264,27 @@ pub fn restore(
                     newest_claim = newest_claim.max(m.offset());
                     continue;
                 }
-                if epoch_of(&m) < newest_claim {
+                let valid = epoch_of(&m) >= newest_claim;
+                if let Some(key) = m.key().filter(|k| k.starts_with(FRONTIER_PREFIX)) {
+                    match m.payload() {
+                        None => {
+                            frontier_keys.remove(key);
+                        }
+                        Some(_) => {
+                            frontier_keys.insert(key.to_vec());
+                        }
+                    }
+                    match (valid, frontier_value(m.payload())) {
+                        (true, Some(f)) => {
+                            frontier = Some((f, key.to_vec()));
+                            resume = Resume::At(f);
+                        }
+                        _ if resume == Resume::Committed => resume = Resume::Start,
+                        _ => {}
+                    }
+                    continue;
+                }
+                if !valid {
                     continue;
                 }
                 if let Some(key) = m.key() {
@@ -240,12 +322,20 @@ pub fn restore(
         }
     }
     settings.metrics.changelog_errors.inc_by(corrupt);
+    // Deleted only once one frontier is trusted and kept: a changelog whose frontiers
+    // are all gone would resume at the group's committed offset.
+    let old_frontiers = match &frontier {
+        Some((_, kept)) => frontier_keys.into_iter().filter(|k| k != kept).collect(),
+        None => Vec::new(),
+    };
     let restored = Restored {
         epoch: end,
         records,
         cache: cache_result,
         orders: partition.len(),
         millis: started.elapsed().as_millis() as u64,
+        resume,
+        old_frontiers,
     };
     settings
         .metrics

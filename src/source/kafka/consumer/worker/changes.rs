@@ -1,6 +1,7 @@
 //! The changelog side of a commit: what changed goes to the changelog topic, the
 //! commit frontier moves over confirmed batches only (a failed batch is written
-//! again), and the local cache is written from the same state.
+//! again), the committable offset is written after them as the state's frontier, and
+//! the local cache is written from the same state.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -11,7 +12,7 @@ use rdkafka::producer::BaseRecord;
 use super::Worker;
 use crate::engine::ChangeRecord;
 use crate::source::kafka::consumer::cache;
-use crate::source::kafka::consumer::restore::epoch_headers;
+use crate::source::kafka::consumer::restore::{epoch_headers, frontier_key, Resume};
 use crate::source::kafka::producer::{self, Batch, Delivery, DlqState};
 
 /// A commit's changelog records in flight.
@@ -56,6 +57,27 @@ impl Worker {
         self.since_commit = 0;
     }
 
+    /// Writes `offset` as the state's frontier: everything before it is durable.
+    pub(super) fn write_frontier(&mut self, offset: i64) {
+        let batch = Arc::new(Batch::default());
+        let key = frontier_key(&self.epoch);
+        self.produce_change(&batch, &key, Some(offset.to_string().as_bytes()));
+        self.marks.push_back(batch);
+        self.resume = Resume::At(offset);
+    }
+
+    /// Deletes earlier owners' frontier records (the restore keeps the one it used).
+    pub(super) fn delete_frontiers(&mut self, keys: &[Vec<u8>]) {
+        if keys.is_empty() {
+            return;
+        }
+        let batch = Arc::new(Batch::default());
+        for key in keys {
+            self.produce_change(&batch, key, None);
+        }
+        self.marks.push_back(batch);
+    }
+
     fn produce_change(&self, batch: &Arc<Batch>, key: &[u8], value: Option<&[u8]>) {
         batch.outstanding.fetch_add(1, Ordering::AcqRel);
         let mut record = BaseRecord::with_opaque_to(
@@ -81,8 +103,14 @@ impl Worker {
     }
 
     /// Moves the commit frontier over confirmed batches; a failed batch's keys are
-    /// written again and the frontier waits for that rewrite.
+    /// written again and the frontier waits for that rewrite. Frontier records need no
+    /// rewrite: a later one supersedes a failed one.
     pub(super) fn check_inflight(&mut self) {
+        while self.marks.front().is_some_and(|b| b.done()) {
+            if let Some(done) = self.marks.pop_front() {
+                self.count_own(&done);
+            }
+        }
         while let Some(front) = self.inflight.front() {
             if !front.batch.done() {
                 break;
@@ -103,10 +131,27 @@ impl Worker {
                 self.frontier = done.offset.or(self.frontier);
                 self.changelog_failing = false;
             }
-            if let Some(o) = done.batch.last_offset() {
-                self.changelog_end = self.changelog_end.max(o + 1);
-            }
+            self.count_own(&done.batch);
         }
+    }
+
+    /// Counts a finished batch's records as this owner's.
+    fn count_own(&mut self, batch: &Batch) {
+        self.own_records += batch.delivered();
+        self.uncounted |= batch.failed();
+        if let Some(o) = batch.last_offset() {
+            self.changelog_end = self.changelog_end.max(o + 1);
+        }
+    }
+
+    /// Whether this owner's records fill the changelog from its claim to
+    /// `changelog_end`: no other owner (one that replaced this one without it knowing)
+    /// wrote in between, so the state is exactly the changelog up to there.
+    fn alone(&self) -> bool {
+        let Ok(claim) = self.epoch.parse::<i64>() else {
+            return false;
+        };
+        !self.uncounted && self.changelog_end - (claim + 1) == self.own_records as i64
     }
 
     /// The offset that is safe to commit: the frontier, held back by any dead-letter
@@ -125,9 +170,17 @@ impl Worker {
     }
 
     /// Writes the local cache: the state, which is exactly the changelog up to
-    /// `changelog_end` (everything this owner wrote is confirmed when this runs).
+    /// `changelog_end` (everything this owner wrote is confirmed when this runs) if no
+    /// other owner wrote in between.
     pub(super) fn write_cache(&mut self) {
         let Some(dir) = &self.s.state_dir else { return };
+        if !self.alone() {
+            tracing::warn!(
+                partition = self.p,
+                "not writing the local cache: other records are interleaved with this owner's in the changelog (another owner claimed the partition while this one held it)"
+            );
+            return;
+        }
         let high = self.changelog_end;
         let mut records = Vec::new();
         self.partition.export(|r| {
@@ -136,8 +189,13 @@ impl Worker {
             }
         });
         let stamp = cache::Stamp::of(&self.s, self.p);
-        let epoch = self.epoch.parse().unwrap_or(-1);
-        match cache::save(dir, &stamp, high, epoch, &records) {
+        let state = cache::Cache {
+            records,
+            offset: high,
+            epoch: self.epoch.parse().unwrap_or(-1),
+            resume: self.resume,
+        };
+        match cache::save(dir, &stamp, &state) {
             Ok(()) => {
                 self.s.metrics.cache.with_label_values(&["written"]).inc();
                 tracing::debug!(partition = self.p, offset = high, "local cache written");

@@ -2,7 +2,8 @@
 //! state, decodes and applies the partition's messages, dead-letters bad ones, writes
 //! what changed to the changelog at each commit point, and tells the consumer loop which
 //! input offset is safe to commit — never past a change or a dead letter that is not
-//! durable yet.
+//! durable yet. That offset is also written to the changelog, as the state's frontier
+//! (see [`super::restore`]): the next owner reads the input from there.
 
 mod changes;
 mod letters;
@@ -14,12 +15,12 @@ use std::time::{Duration, Instant};
 
 use self::changes::Pending;
 use self::letters::PendingLetter;
-use super::restore::{self, Restored};
+use super::restore::{self, Restored, Resume};
 use super::views::ViewsOut;
 use super::Settings;
 use crate::engine::Partition;
 use crate::event::{decode, DecodeCtx, Millis, RejectReason};
-use crate::source::kafka::producer::{DlqState, GiveUp};
+use crate::source::kafka::producer::{Batch, DlqState, GiveUp};
 use crate::source::wall_clock;
 
 /// Consumed messages handed to a worker: payloads and keys in one buffer.
@@ -71,14 +72,10 @@ pub enum ToWorker {
 }
 
 pub enum FromWorker {
-    Restored {
-        partition: i32,
-    },
+    /// Restored: fetch from where `resume` says.
+    Restored { partition: i32, resume: Resume },
     /// Everything before `offset` is durable: the loop may commit it.
-    Committable {
-        partition: i32,
-        offset: i64,
-    },
+    Committable { partition: i32, offset: i64 },
     /// A write that must not be skipped is failing: hold the partition (pause, not
     /// ready) while it is retried.
     Held {
@@ -86,10 +83,7 @@ pub enum FromWorker {
         reason: Option<&'static str>,
     },
     /// The worker stopped; `offset` is the final committable offset.
-    Final {
-        partition: i32,
-        offset: Option<i64>,
-    },
+    Final { partition: i32, offset: Option<i64> },
 }
 
 const PUBLISH_EVERY: Duration = Duration::from_millis(200);
@@ -104,6 +98,17 @@ pub struct Worker {
     /// The changelog offset after the last record this owner knows is durable (for the
     /// local cache).
     changelog_end: i64,
+    /// This owner's records confirmed after its claim: when they fill the changelog up
+    /// to `changelog_end`, no other owner wrote in between and the local cache may be
+    /// written.
+    own_records: u64,
+    /// A write's fate is unknown (a failed delivery may still have landed): the count
+    /// above proves nothing any more, and no local cache is written.
+    uncounted: bool,
+    /// Frontier records (and deletions of old ones) in flight.
+    marks: VecDeque<Arc<Batch>>,
+    /// Where a restore of this owner's state resumes: the last frontier written.
+    resume: Resume,
     next_offset: Option<i64>,
     since_commit: u64,
     last_commit: Instant,
@@ -145,6 +150,10 @@ impl Worker {
                     partition,
                     epoch: String::new(),
                     changelog_end: 0,
+                    own_records: 0,
+                    uncounted: false,
+                    marks: VecDeque::new(),
+                    resume: Resume::default(),
                     next_offset: None,
                     since_commit: 0,
                     last_commit: Instant::now(),
@@ -184,10 +193,15 @@ impl Worker {
         };
         self.epoch = restored.epoch.to_string();
         self.changelog_end = restored.epoch + 1;
+        self.resume = restored.resume;
+        self.delete_frontiers(&restored.old_frontiers);
         self.partition.track_changes();
         self.partition.advance(self.as_of());
         self.publish(true);
-        let _ = self.out.send(FromWorker::Restored { partition: self.p });
+        let _ = self.out.send(FromWorker::Restored {
+            partition: self.p,
+            resume: restored.resume,
+        });
         loop {
             match rx.recv_timeout(Duration::from_millis(50)) {
                 Ok(ToWorker::Messages(m)) => self.apply(m),
@@ -314,14 +328,19 @@ impl Worker {
         }
     }
 
+    /// Tells the loop the offset it may commit, and writes it to the changelog as the
+    /// state's frontier, when it moved.
     fn report(&mut self) {
-        let c = self.committable();
-        if c.is_some() && c > self.reported {
-            self.reported = c;
+        let Some(c) = self.committable() else { return };
+        if Some(c) > self.reported {
+            self.reported = Some(c);
             let _ = self.out.send(FromWorker::Committable {
                 partition: self.p,
-                offset: c.unwrap_or_default(),
+                offset: c,
             });
+        }
+        if Some(c) > self.resume.at() {
+            self.write_frontier(c);
         }
     }
 
@@ -342,7 +361,9 @@ impl Worker {
         loop {
             self.check_letters();
             self.check_inflight();
+            self.report();
             let pending = !self.inflight.is_empty()
+                || !self.marks.is_empty()
                 || self
                     .letters
                     .iter()
@@ -356,7 +377,10 @@ impl Worker {
             }
             std::thread::sleep(Duration::from_millis(5));
         }
-        let clean = self.inflight.is_empty() && self.letters.is_empty() && !self.changelog_failing;
+        let clean = self.inflight.is_empty()
+            && self.marks.is_empty()
+            && self.letters.is_empty()
+            && !self.changelog_failing;
         if !clean {
             tracing::error!(
                 partition = self.p,
