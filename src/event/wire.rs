@@ -60,15 +60,15 @@ macro_rules! fields {
             }
         }
 
-        impl<'de> Visitor<'de> for WireVisitor {
-            type Value = Wire<Cow<'de, str>>;
+        impl<'de> Visitor<'de> for WireVisitor<'_, 'de> {
+            type Value = ();
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a JSON object")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut w = Wire::default();
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+                let w = self.0;
                 // A field given twice is an error, as with serde's derived visitors.
                 let mut seen = 0u32;
                 while let Some(KeyName(key)) = map.next_key()? {
@@ -86,7 +86,7 @@ macro_rules! fields {
                         }
                     }
                 }
-                Ok(w)
+                Ok(())
             }
         }
     };
@@ -112,13 +112,17 @@ fields! {
     Resolved = "resolved" => resolved,
 }
 
-struct WireVisitor;
+/// Fills a [`Wire`] where it lies: the struct (17 fields) is not moved through
+/// serde's return values, which was most of the decoder's copying.
+struct WireVisitor<'w, 'de>(&'w mut Wire<Cow<'de, str>>);
 
-/// Only an object is an event: a JSON array (which serde would map onto a struct
-/// field by field) is refused.
-impl<'de> Deserialize<'de> for Wire<Cow<'de, str>> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(WireVisitor)
+impl<'de> Wire<Cow<'de, str>> {
+    /// Reads one JSON text into `self` (which starts empty). Only an object is an event:
+    /// a JSON array (which serde would map onto a struct field by field) is refused.
+    pub(crate) fn read(&mut self, text: &'de str) -> serde_json::Result<()> {
+        let mut d = serde_json::Deserializer::from_str(text);
+        d.deserialize_map(WireVisitor(self))?;
+        d.end()
     }
 }
 

@@ -127,10 +127,10 @@ pub fn decode<'a>(bytes: &'a [u8], ctx: &DecodeCtx) -> Result<Decoded<'a>, Rejec
     // SIMD, instead of serde_json checking each string on its own with the standard
     // library's check (9 % of a replay's CPU time on the mostly Chinese text).
     let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Reject::whole(InvalidJson))?;
-    let raw: Wire<Cow<'a, str>> = match serde_json::from_str(text) {
-        Ok(raw) => raw,
-        Err(e) => return Err(Reject::whole(classify(bytes, &e))),
-    };
+    let mut raw: Wire<Cow<'a, str>> = Wire::default();
+    if let Err(e) = raw.read(text) {
+        return Err(Reject::whole(classify(bytes, &e)));
+    }
     let tz = ctx.tz;
     let text = |v: Option<Cow<'a, str>>, field: &'static str, max: usize| {
         let v = v.ok_or(Reject::new(MissingField, field))?;
