@@ -239,6 +239,39 @@ mod tests {
     }
 
     #[test]
+    fn local_times_resolve_with_the_offset_of_their_own_day() {
+        let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
+        let local =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S").unwrap();
+        let utc = |s: &str| parse_timestamp(s, CST).unwrap();
+        // Midnights either side of the spring-forward night: +01:00, then +02:00.
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-03-31 00:00:00")),
+            utc("2024-03-30T23:00:00Z")
+        );
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-04-01 00:00:00")),
+            utc("2024-03-31T22:00:00Z")
+        );
+        // In the gap: the offset before it. Ambiguous (the fall-back night): the earlier.
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-03-31 02:30:00")),
+            utc("2024-03-31T01:30:00Z")
+        );
+        assert_eq!(
+            berlin.instant_of_local(&local("2024-10-27 02:30:00")),
+            utc("2024-10-27T00:30:00Z")
+        );
+        // A fixed zone: one offset, and naive timestamps read the same way.
+        let at = local("2024-11-12 18:00:00");
+        assert_eq!(CST.instant_of_local(&at), utc("2024-11-12T10:00:00Z"));
+        assert_eq!(
+            parse_timestamp("2024-10-27 02:30:00", berlin),
+            Some(berlin.instant_of_local(&local("2024-10-27 02:30:00")))
+        );
+    }
+
+    #[test]
     fn local_date_is_chronos_date() {
         use chrono::Datelike;
         let berlin: TimeZone = "Europe/Berlin".parse().unwrap();
