@@ -93,32 +93,29 @@ fn read_stream(
     let mut carry: Vec<u8> = Vec::new();
     loop {
         let mut data = out.buffer();
-        data.reserve(carry.len() + BLOCK);
         data.extend_from_slice(&carry);
         carry.clear();
-        let start = data.len();
-        let n = (&mut stream)
-            .take(BLOCK as u64)
-            .read_to_end(&mut data)
-            .map_err(|source| ReplayError::Read {
-                path: path.to_owned(),
-                source,
-            })?;
-        let eof = n == 0;
-        if !eof {
-            // Cut after the last newline; the rest starts the next block.
-            match memchr::memrchr(b'\n', &data[start..]) {
-                Some(i) => {
-                    carry.extend_from_slice(&data[start + i + 1..]);
-                    data.truncate(start + i + 1);
-                }
-                None => {
-                    // A line longer than a block: read on.
-                    carry = data;
-                    continue;
-                }
+        let eof = loop {
+            let start = data.len();
+            data.reserve(BLOCK);
+            let n = (&mut stream)
+                .take(BLOCK as u64)
+                .read_to_end(&mut data)
+                .map_err(|source| ReplayError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+            if n == 0 {
+                break true;
             }
-        }
+            // Cut after the last newline; the rest starts the next block.
+            if let Some(i) = memchr::memrchr(b'\n', &data[start..]) {
+                carry.extend_from_slice(&data[start + i + 1..]);
+                data.truncate(start + i + 1);
+                break false;
+            }
+            // A line longer than a block: read on into the same buffer.
+        };
         if data.is_empty() {
             return Ok(());
         }
@@ -285,6 +282,49 @@ mod tests {
             let want: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
             assert_eq!(lines(data).collect::<Vec<_>>(), want, "{data:?}");
         }
+    }
+
+    #[test]
+    fn a_stream_is_cut_at_line_ends_also_around_a_line_longer_than_blocks() {
+        let long = vec![b'x'; 2 * BLOCK + BLOCK / 2];
+        let text = [b"a\n".as_slice(), &long, b"\nb\nlast"].concat();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (back_tx, back_rx) = std::sync::mpsc::channel();
+        let blocks = std::thread::scope(|scope| {
+            // What the workers do: take the blocks, hand back their shares.
+            let worker = scope.spawn(move || {
+                let mut blocks = Vec::new();
+                for msg in rx {
+                    if let Msg::Block(b) = msg {
+                        if let Chunk::Bytes(data) = b.chunk {
+                            blocks.push(data);
+                        }
+                        let _ = back_tx.send(Back::Applied(Routed::with_capacity(b.seq, 0, 0)));
+                    }
+                }
+                blocks
+            });
+            let txs = [tx];
+            let mut out = Out {
+                txs: &txs,
+                seq: 0,
+                back: back_rx,
+                outstanding: 0,
+                buffers: Vec::new(),
+                routed: Vec::new(),
+            };
+            read_stream(0, Path::new("-"), &text[..], &mut out).unwrap();
+            drop(out);
+            drop(txs);
+            worker.join().unwrap()
+        });
+        let cut = blocks.len() - 1;
+        assert!(blocks[..cut].iter().all(|b| b.ends_with(b"\n")));
+        assert!(
+            blocks.iter().any(|b| b.len() > 2 * BLOCK),
+            "the long line whole"
+        );
+        assert_eq!(blocks.concat(), text);
     }
 
     #[cfg(unix)]
