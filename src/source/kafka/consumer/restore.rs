@@ -210,10 +210,10 @@ pub fn restore(
     // The newest claim seen so far: records of older epochs after it are a zombie's.
     let mut newest_claim = -1i64;
     let mut from = low;
-    // The last frontier not written by a zombie (and its key), whether any was seen,
-    // and the keys of all seen.
-    let mut frontier: Option<(i64, Vec<u8>)> = None;
+    // Where the input resumes, the key of the frontier that says so, and the keys of
+    // every frontier seen.
     let mut resume = Resume::Committed;
+    let mut kept: Option<Vec<u8>> = None;
     let mut frontier_keys: HashSet<Vec<u8>> = HashSet::new();
     let mut cache_result = "missing";
     if let Some(dir) = &settings.state_dir {
@@ -231,7 +231,7 @@ pub fn restore(
                 newest_claim = epoch;
                 from = offset;
                 resume = covered;
-                frontier = covered.at().map(|f| (f, frontier_key(&epoch.to_string())));
+                kept = covered.at().map(|_| frontier_key(&epoch.to_string()));
                 cache_result = "used";
             }
             Ok(None) => {}
@@ -276,8 +276,8 @@ pub fn restore(
                     }
                     match (valid, frontier_value(m.payload())) {
                         (true, Some(f)) => {
-                            frontier = Some((f, key.to_vec()));
                             resume = Resume::At(f);
+                            kept = Some(key.to_vec());
                         }
                         _ if resume == Resume::Committed => resume = Resume::Start,
                         _ => {}
@@ -324,8 +324,8 @@ pub fn restore(
     settings.metrics.changelog_errors.inc_by(corrupt);
     // Deleted only once one frontier is trusted and kept: a changelog whose frontiers
     // are all gone would resume at the group's committed offset.
-    let old_frontiers = match &frontier {
-        Some((_, kept)) => frontier_keys.into_iter().filter(|k| k != kept).collect(),
+    let old_frontiers = match &kept {
+        Some(kept) => frontier_keys.into_iter().filter(|k| k != kept).collect(),
         None => Vec::new(),
     };
     let restored = Restored {
