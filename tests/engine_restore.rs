@@ -100,6 +100,17 @@ fn life() -> impl Strategy<Value = Life> {
     })
 }
 
+/// Checks that the stream through `lives` ends where one run over it does.
+fn equals_one_run(lines: &[String], lives: &[Life]) -> Result<(), TestCaseError> {
+    let mut once = Harness::new();
+    once.apply(lines);
+    let mut again = through_lives(lines, lives);
+    prop_assert_eq!(again.as_of, once.as_of);
+    prop_assert_eq!(again.partition.len(), once.partition.len());
+    prop_assert_eq!(flatten(&mut again), flatten(&mut once));
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, .. ProptestConfig::default() })]
 
@@ -108,12 +119,7 @@ proptest! {
         lines in lines::stream(6, 40),
         lives in prop::collection::vec(life(), 1..4),
     ) {
-        let mut once = Harness::new();
-        once.apply(&lines);
-        let mut again = through_lives(&lines, &lives);
-        prop_assert_eq!(again.as_of, once.as_of);
-        prop_assert_eq!(again.partition.len(), once.partition.len());
-        prop_assert_eq!(flatten(&mut again), flatten(&mut once));
+        equals_one_run(&lines, &lives)?;
     }
 
     /// Few orders, many events: busy orders (their events stashed between drains).
@@ -122,10 +128,6 @@ proptest! {
         lines in lines::stream(2, 90),
         lives in prop::collection::vec(life(), 1..4),
     ) {
-        let mut once = Harness::new();
-        once.apply(&lines);
-        let mut again = through_lives(&lines, &lives);
-        prop_assert_eq!(again.partition.len(), once.partition.len());
-        prop_assert_eq!(flatten(&mut again), flatten(&mut once));
+        equals_one_run(&lines, &lives)?;
     }
 }

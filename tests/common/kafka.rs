@@ -531,17 +531,21 @@ pub fn produce_raw(brokers: &str, topic: &str, partition: i32, records: &[(Optio
     }
 }
 
-/// The offsets `group` committed on `topic`'s partitions (missing: none committed).
-pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    use rdkafka::{Offset, TopicPartitionList};
-    let c: BaseConsumer = ClientConfig::new()
+/// A client of `group` that joins nothing: it reads and commits the group's offsets.
+fn group_client(brokers: &str, group: &str) -> rdkafka::consumer::BaseConsumer {
+    rdkafka::config::ClientConfig::new()
         .set("bootstrap.servers", brokers)
         .set("group.id", group)
         .set("enable.auto.commit", "false")
         .create()
-        .expect("consumer");
+        .expect("consumer")
+}
+
+/// The offsets `group` committed on `topic`'s partitions (missing: none committed).
+pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> BTreeMap<i32, i64> {
+    use rdkafka::consumer::Consumer;
+    use rdkafka::{Offset, TopicPartitionList};
+    let c = group_client(brokers, group);
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
         tpl.add_partition(topic, p);
@@ -561,15 +565,9 @@ pub fn committed(brokers: &str, group: &str, topic: &str, partitions: i32) -> BT
 /// Commits each partition's end offset for `group`, as a replaced owner's late commit
 /// would (its partitions' messages never reached the state the changelog holds).
 pub fn commit_ends(brokers: &str, group: &str, topic: &str, partitions: i32) {
-    use rdkafka::config::ClientConfig;
-    use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+    use rdkafka::consumer::{CommitMode, Consumer};
     use rdkafka::{Offset, TopicPartitionList};
-    let c: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("consumer");
+    let c = group_client(brokers, group);
     let mut tpl = TopicPartitionList::new();
     for p in 0..partitions {
         let (_, high) = c
