@@ -8,9 +8,13 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
+use self::scan::{Scalar, Store};
+
+mod scan;
+
 /// The contract's fields, in its order. Unknown fields are skipped unread (they may
 /// hold callers' names and phone numbers).
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, PartialEq, Serialize)]
 pub(crate) struct Wire<S> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub event_id: Option<S>,
@@ -60,6 +64,17 @@ macro_rules! fields {
             }
         }
 
+        impl<'de> Wire<Cow<'de, str>> {
+            /// Stores a scanned value in the field `key` names; false if the field
+            /// does not take a value of that type.
+            fn put(&mut self, key: Key, value: Scalar<'de>) -> bool {
+                match key {
+                    $(Key::$variant => Store::store(&mut self.$slot, value),)+
+                    Key::Other => true,
+                }
+            }
+        }
+
         impl<'de> Visitor<'de> for WireVisitor<'_, 'de> {
             type Value = ();
 
@@ -69,15 +84,10 @@ macro_rules! fields {
 
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
                 let w = self.0;
-                // A field given twice is an error, as with serde's derived visitors.
-                let mut seen = 0u32;
+                let mut seen = Seen::default();
                 while let Some(KeyName(key)) = map.next_key()? {
-                    let bit = key as u32;
-                    if !matches!(key, Key::Other) {
-                        if seen & (1 << bit) != 0 {
-                            return Err(de::Error::custom("duplicate field"));
-                        }
-                        seen |= 1 << bit;
+                    if !seen.first(key) {
+                        return Err(de::Error::custom("duplicate field"));
                     }
                     match key {
                         $(Key::$variant => w.$slot = map.next_value::<Slot<_>>()?.0,)+
@@ -120,9 +130,36 @@ impl<'de> Wire<Cow<'de, str>> {
     /// Reads one JSON text into `self` (which starts empty). Only an object is an event:
     /// a JSON array (which serde would map onto a struct field by field) is refused.
     pub(crate) fn read(&mut self, text: &'de str) -> serde_json::Result<()> {
+        if self.scan(text).is_some() {
+            return Ok(());
+        }
+        *self = Wire::default();
+        self.parse(text)
+    }
+
+    /// serde's reading, of any JSON text.
+    fn parse(&mut self, text: &'de str) -> serde_json::Result<()> {
         let mut d = serde_json::Deserializer::from_str(text);
         d.deserialize_map(WireVisitor(self))?;
         d.end()
+    }
+}
+
+/// The contract's fields met so far in an object: one given twice is an error, as
+/// with serde's derived visitors.
+#[derive(Default)]
+struct Seen(u32);
+
+impl Seen {
+    /// False if `key`, a field of the contract, was met before.
+    fn first(&mut self, key: Key) -> bool {
+        if matches!(key, Key::Other) {
+            return true;
+        }
+        let bit = 1 << key as u32;
+        let first = self.0 & bit == 0;
+        self.0 |= bit;
+        first
     }
 }
 
