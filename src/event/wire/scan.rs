@@ -124,7 +124,7 @@ impl<'de> Scanner<'de> {
     }
 }
 
-/// Where the first `"`, `\\` or control character of `bytes` is, eight bytes at a
+/// Where the first `"`, `\` or control character of `bytes` is, eight bytes at a
 /// time (strings are short: a vectorised search costs more to set up).
 fn special(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
