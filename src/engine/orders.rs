@@ -256,6 +256,22 @@ impl Orders {
             .copied()
     }
 
+    /// The slots the index holds under a key's hash, without reading any order: the
+    /// first of the two waves of [`super::Partition::warm`].
+    pub fn candidates(&self, center: LabelId, order_id: &str, mut each: impl FnMut(u32)) {
+        let _ = self
+            .index
+            .find(key_hash(center, order_id.as_bytes()), |&s| {
+                each(s);
+                false
+            });
+    }
+
+    /// Reads an order's key fields (the second wave of warming).
+    pub fn touch(&self, slot: u32) -> Option<LabelId> {
+        self.slots.get(slot as usize).map(|o| o.center)
+    }
+
     pub fn insert(&mut self, order: Order) -> u32 {
         let h = key_hash(order.center, order.id_bytes());
         let slot = self.slots.insert(order) as u32;
@@ -303,5 +319,32 @@ impl Orders {
         self.index.capacity() * (std::mem::size_of::<u32>() + 1)
             + self.slots.capacity()
                 * std::mem::size_of::<slab::Slab<Order>>().max(std::mem::size_of::<Order>() + 8)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warming_candidates_hold_the_slot_that_find_finds() {
+        let mut orders = Orders::default();
+        let ids: Vec<String> = (0..2000).map(|i| format!("HX{i:06}")).collect();
+        for (i, id) in ids.iter().enumerate() {
+            orders.insert(Order::new(i as LabelId % 3, id, 0));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let center = i as LabelId % 3;
+            let found = orders.find(center, id).expect("held");
+            let mut candidates = Vec::new();
+            orders.candidates(center, id, |s| candidates.push(s));
+            assert!(candidates.contains(&found), "{id}: {candidates:?}");
+            assert_eq!(orders.touch(found), Some(center));
+        }
+        let mut none = Vec::new();
+        orders.candidates(0, "not held", |s| none.push(s));
+        assert!(none
+            .iter()
+            .all(|&s| orders.get(s).unwrap().order_id() != "not held"));
     }
 }
