@@ -12,6 +12,7 @@ mod changelog;
 mod publish;
 mod retention;
 
+use std::borrow::Borrow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
@@ -64,6 +65,12 @@ pub struct Partition {
     published: HashMap<(LabelId, Month), Arc<MonthView>, FxBuildHasher>,
     published_live: Arc<Vec<super::snapshot::LiveView>>,
 }
+
+/// Events whose orders are looked up as a batch ([`Partition::warm`]) before they
+/// are applied. Against looking each up once in turn, in a replay: 6-11 % less CPU on
+/// the province stream (2.3M orders), 3-4 % on a Haikou month (228k orders); 32
+/// measured 3 % better than 64, 16 and 128 alike.
+pub const WARM_BATCH: usize = 32;
 
 impl Partition {
     pub fn new(id: i32, shared: Arc<Shared>) -> Self {
@@ -142,14 +149,19 @@ impl Partition {
         }
     }
 
-    /// Looks up a batch of events' orders without applying anything, in two waves:
-    /// the index entries of all, then the orders they point to. The cache misses of
-    /// each wave overlap (the look-ups are independent), and applying finds the
-    /// orders in cache.
-    pub fn warm<S: AsRef<str>>(&self, events: impl IntoIterator<Item = Event<S>>) {
-        let mut slots: SmallVec<[u32; 64]> = SmallVec::new();
+    /// Looks up a batch of events' orders (up to [`WARM_BATCH`]) without applying
+    /// anything, in two waves: the index entries of all, then the orders they point
+    /// to. The cache misses of each wave overlap (the look-ups are independent), and
+    /// applying finds the orders in cache.
+    pub fn warm<S, E>(&self, events: impl IntoIterator<Item = E>)
+    where
+        S: AsRef<str>,
+        E: Borrow<Event<S>>,
+    {
+        let mut slots: SmallVec<[u32; 2 * WARM_BATCH]> = SmallVec::new();
         for ev in events {
-            let center = center_of(&self.shared.config.default_center, &ev);
+            let ev = ev.borrow();
+            let center = center_of(&self.shared.config.default_center, ev);
             if let Some(c) = self.labels.get(center) {
                 self.orders
                     .candidates(c, ev.order_id.as_ref(), |s| slots.push(s));

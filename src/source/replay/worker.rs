@@ -9,14 +9,8 @@ use super::super::AsOf;
 use super::read::{lines, read_range, BLOCK};
 use super::rejects::{Rejected, Report};
 use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
-use crate::engine::{Outcome, Partition, Shared};
+use crate::engine::{Outcome, Partition, Shared, WARM_BATCH};
 use crate::event::{decode, DecodeCtx, Millis};
-
-/// Events whose orders are looked up, as a batch, before they are applied
-/// ([`Partition::warm`]). Against looking each up once in turn: 6-11 % less CPU on the
-/// province stream (2.3M orders), 3-4 % on a Haikou month (228k orders); 32 measured
-/// 3 % better than 64, 16 and 128 alike.
-const WARM: usize = 32;
 
 #[derive(Debug, Default)]
 pub(super) struct Counts {
@@ -178,8 +172,8 @@ impl Worker {
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
         let mut events = routed.events();
         while events.len() > 0 {
-            self.partition.warm(events.clone().take(WARM));
-            for ev in events.by_ref().take(WARM) {
+            self.partition.warm(events.clone().take(WARM_BATCH));
+            for ev in events.by_ref().take(WARM_BATCH) {
                 match self.partition.apply(&ev, as_of) {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Duplicate => counts.duplicates += 1,

@@ -7,63 +7,25 @@
 
 mod changes;
 mod letters;
+mod messages;
 
 use std::collections::VecDeque;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use smallvec::SmallVec;
+
 use self::changes::Pending;
 use self::letters::PendingLetter;
+pub use self::messages::Messages;
 use super::restore::{self, Restored, Resume};
 use super::views::ViewsOut;
 use super::Settings;
-use crate::engine::Partition;
+use crate::engine::{Partition, WARM_BATCH};
 use crate::event::{decode, DecodeCtx, Millis, RejectReason};
 use crate::source::kafka::producer::{Batch, DlqState, GiveUp};
 use crate::source::wall_clock;
-
-/// Consumed messages handed to a worker: payloads and keys in one buffer.
-#[derive(Default)]
-pub struct Messages {
-    pub data: Vec<u8>,
-    pub items: Vec<Item>,
-}
-
-pub struct Item {
-    pub offset: i64,
-    pub key: Option<(u32, u32)>,
-    pub payload: (u32, u32),
-}
-
-impl Messages {
-    pub fn push(&mut self, offset: i64, key: Option<&[u8]>, payload: &[u8]) {
-        let mut span = |b: &[u8]| {
-            let start = self.data.len() as u32;
-            self.data.extend_from_slice(b);
-            (start, self.data.len() as u32)
-        };
-        let key = key.map(&mut span);
-        let payload = span(payload);
-        self.items.push(Item {
-            offset,
-            key,
-            payload,
-        });
-    }
-
-    pub fn len(&self) -> usize {
-        self.items.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    fn slice(&self, (a, b): (u32, u32)) -> &[u8] {
-        &self.data[a as usize..b as usize]
-    }
-}
 
 pub enum ToWorker {
     Messages(Messages),
@@ -263,27 +225,36 @@ impl Worker {
         let config = &self.s.shared.config;
         let ctx = DecodeCtx::new(config.tz, now, config.future_horizon_ms);
         let mut bytes = 0u64;
-        for item in &m.items {
-            let payload = m.slice(item.payload);
-            let key = item.key.map(|k| m.slice(k));
-            bytes += payload.len() as u64;
-            let reject = match decode(payload, &ctx) {
-                Ok(ev) if key != Some(ev.order_id.as_bytes()) => {
-                    Some((RejectReason::KeyMismatch, Some("key")))
+        for batch in m.items.chunks(WARM_BATCH) {
+            // Decoded a batch at a time, so that its orders are looked up together.
+            let decoded: SmallVec<[_; WARM_BATCH]> = batch
+                .iter()
+                .map(|i| decode(m.slice(i.payload), &ctx))
+                .collect();
+            self.partition
+                .warm(decoded.iter().filter_map(|d| d.as_ref().ok()));
+            for (item, decoded) in batch.iter().zip(decoded) {
+                let payload = m.slice(item.payload);
+                let key = item.key.map(|k| m.slice(k));
+                bytes += payload.len() as u64;
+                let reject = match decoded {
+                    Ok(ev) if key != Some(ev.order_id.as_bytes()) => {
+                        Some((RejectReason::KeyMismatch, Some("key")))
+                    }
+                    Ok(ev) => {
+                        self.s.shared.observe(ev.at);
+                        let as_of = self.as_of();
+                        self.partition.apply(&ev, as_of);
+                        None
+                    }
+                    Err(r) => Some((r.reason, r.field)),
+                };
+                if let Some((reason, field)) = reject {
+                    self.reject(reason, field, item.offset, key, payload);
                 }
-                Ok(ev) => {
-                    self.s.shared.observe(ev.at);
-                    let as_of = self.as_of();
-                    self.partition.apply(&ev, as_of);
-                    None
-                }
-                Err(r) => Some((r.reason, r.field)),
-            };
-            if let Some((reason, field)) = reject {
-                self.reject(reason, field, item.offset, key, payload);
+                self.next_offset = Some(item.offset + 1);
+                self.since_commit += 1;
             }
-            self.next_offset = Some(item.offset + 1);
-            self.since_commit += 1;
         }
         let (topic, p) = (&self.s.kafka.topic, self.p.to_string());
         self.s
