@@ -204,7 +204,7 @@ impl Partition {
         }
         let before = std::mem::take(&mut big.applied);
         let after = big.fold.finish(&ctx);
-        self.commit(slot, &before, after);
+        self.commit(slot, &before, &after);
     }
 
     /// Settles every busy order with stashed events.

@@ -220,7 +220,7 @@ impl Partition {
             self.adopt_big(slot);
         }
         let after = self.derive(slot, self.as_of);
-        self.commit_or_evict(slot, &Derived::default(), after);
+        self.commit_or_evict(slot, &Derived::default(), &after);
         Ok(())
     }
 }

@@ -249,7 +249,7 @@ impl Partition {
         } else {
             self.derive(slot, self.as_of)
         };
-        if self.commit_or_evict(slot, &before, after) {
+        if self.commit_or_evict(slot, &before, &after) {
             return Outcome::Late;
         }
         Outcome::Applied
@@ -258,7 +258,7 @@ impl Partition {
     /// Moves an order's counters from `before` to `after`; when `after` shows the order
     /// belongs to a month that has left retention, the order goes as its month did
     /// (evicted, leaving a tombstone). True if it was evicted.
-    fn commit_or_evict(&mut self, slot: u32, before: &Derived, after: Derived) -> bool {
+    fn commit_or_evict(&mut self, slot: u32, before: &Derived, after: &Derived) -> bool {
         let evicted =
             matches!((after.contribution.month, self.cutoff), (Some(m), Some(c)) if m < c);
         self.commit(slot, before, after);
@@ -332,7 +332,7 @@ impl Partition {
     }
 
     /// Moves the counters of an order from `before` to `after`.
-    fn commit(&mut self, slot: u32, before: &Derived, after: Derived) {
+    fn commit(&mut self, slot: u32, before: &Derived, after: &Derived) {
         let Some(order) = self.orders.get_mut(slot) else {
             return;
         };
@@ -363,7 +363,7 @@ impl Partition {
             );
         }
         if let Some(big) = self.big.get_mut(&slot) {
-            big.applied = after;
+            big.applied = after.clone();
         }
     }
 

@@ -43,7 +43,7 @@ impl Partition {
                 self.settle(slot);
                 let applied = self.applied(slot, before);
                 let now = self.derive(slot, as_of);
-                self.commit(slot, &applied, now);
+                self.commit(slot, &applied, &now);
             }
         }
     }
@@ -61,7 +61,7 @@ impl Partition {
         // Stashed events hold labels, and may move the order's month.
         self.settle(slot);
         let applied = self.applied(slot, self.as_of);
-        self.commit(slot, &applied, Derived::default());
+        self.commit(slot, &applied, &Derived::default());
         self.big.remove(&slot);
         let order = self.orders.remove(slot)?;
         let tombstone = applied.contribution.month.map(|m| {
