@@ -267,11 +267,6 @@ impl Orders {
             });
     }
 
-    /// Reads an order's key fields (the second wave of warming).
-    pub fn touch(&self, slot: u32) -> Option<LabelId> {
-        self.slots.get(slot as usize).map(|o| o.center)
-    }
-
     pub fn insert(&mut self, order: Order) -> u32 {
         let h = key_hash(order.center, order.id_bytes());
         let slot = self.slots.insert(order) as u32;
@@ -339,7 +334,7 @@ mod tests {
             let mut candidates = Vec::new();
             orders.candidates(center, id, |s| candidates.push(s));
             assert!(candidates.contains(&found), "{id}: {candidates:?}");
-            assert_eq!(orders.touch(found), Some(center));
+            assert_eq!(orders.get(found).map(|o| o.center), Some(center));
         }
         let mut none = Vec::new();
         orders.candidates(0, "not held", |s| none.push(s));

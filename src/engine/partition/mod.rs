@@ -161,21 +161,25 @@ impl Partition {
         let mut slots: SmallVec<[u32; 2 * WARM_BATCH]> = SmallVec::new();
         for ev in events {
             let ev = ev.borrow();
-            let center = center_of(&self.shared.config.default_center, ev);
-            if let Some(c) = self.labels.get(center) {
+            if let Some(c) = self.held_center(ev) {
                 self.orders
                     .candidates(c, ev.order_id.as_ref(), |s| slots.push(s));
             }
         }
         for s in slots {
-            std::hint::black_box(self.orders.touch(s));
+            std::hint::black_box(self.orders.get(s).map(|o| o.center));
         }
+    }
+
+    /// The label of an event's centre, if any order of it can be held.
+    fn held_center<S: AsRef<str>>(&self, ev: &Event<S>) -> Option<LabelId> {
+        self.labels
+            .get(center_of(&self.shared.config.default_center, ev))
     }
 
     /// The slot of an event's order, if it is held.
     fn slot_of<S: AsRef<str>>(&self, ev: &Event<S>) -> Option<u32> {
-        self.labels
-            .get(center_of(&self.shared.config.default_center, ev))
+        self.held_center(ev)
             .and_then(|c| self.orders.find(c, ev.order_id.as_ref()))
     }
 
