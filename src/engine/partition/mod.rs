@@ -210,14 +210,16 @@ impl Partition {
         // The held events are folded while placing the new one: `before` comes from
         // that fold and, when the event goes last (the usual case), so does `after`,
         // one step on.
+        // `fold` and `before` are built in place, not moved out of the match (a move of
+        // both was 3 % of a province replay's CPU).
         let ctx = self.ctx(self.as_of);
-        let (slot, offset, mut fold, before) = match slot {
+        let mut fold = Fold::default();
+        let (slot, offset, held) = match slot {
             Some(slot) => {
-                let Some((offset, fold)) = self.place(slot, &probe) else {
+                let Some(offset) = self.place(slot, &probe, &mut fold) else {
                     return Outcome::Duplicate;
                 };
-                let before = fold.finish(&ctx);
-                (slot, offset, fold, before)
+                (slot, offset, true)
             }
             None => {
                 let h = tombstones::key(center, order_id);
@@ -234,8 +236,13 @@ impl Partition {
                 let order = Order::new(c, order_id, ev.at);
                 let offset = order.events().offset;
                 let slot = self.orders.insert(order);
-                (slot, offset, Fold::default(), Derived::default())
+                (slot, offset, false)
             }
+        };
+        let before = if held {
+            fold.finish(&ctx)
+        } else {
+            Derived::default()
         };
         let kind = self.intern_kind(&ev.kind);
         let last = self.insert(slot, offset, ev.at, id, &kind);
@@ -283,15 +290,14 @@ impl Partition {
         }
     }
 
-    /// Where a new event goes in a small order (`None`: a duplicate), and the fold of
-    /// the events it holds.
-    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>) -> Option<(usize, Fold)> {
+    /// Where a new event goes in a small order (`None`: a duplicate), folding the
+    /// events it holds into `fold`.
+    fn place(&self, slot: u32, probe: &Packed<'_, LabelId>, fold: &mut Fold) -> Option<usize> {
         let order = self.orders.get(slot)?;
         let tz = self.shared.config.tz;
-        let mut fold = Fold::default();
         match order.place(probe, |ev| fold.step(ev, tz)) {
             Placement::Duplicate => None,
-            Placement::At(offset) => Some((offset, fold)),
+            Placement::At(offset) => Some(offset),
         }
     }
 
