@@ -87,25 +87,27 @@ impl Worker {
         links: &Links<'_>,
         counts: &mut Counts,
     ) -> Result<(), ReplayError> {
-        // A stream's block goes back to the reader; a range is read into `buf`, its
-        // lines from `head` on.
-        let (data, head, from_reader, failed) = match b.chunk {
-            Chunk::Bytes(data) => (data, 0, true, None),
+        // A stream's block goes back to the reader; a range is read into `buf` (the
+        // lines are `range` of it).
+        let (data, range, from_reader, failed) = match b.chunk {
+            Chunk::Bytes(data) => {
+                let all = 0..data.len();
+                (data, all, true, None)
+            }
             Chunk::Range { file, start, end } => {
-                let (head, failed) = match read_range(&file.file, start, end, buf) {
-                    Ok(head) => (head, None),
+                let (range, failed) = match read_range(&file.file, start, end, buf) {
+                    Ok(range) => (range, None),
                     Err(source) => {
-                        buf.clear();
                         let path = file.path.clone();
-                        (0, Some(ReplayError::Read { path, source }))
+                        (0..0, Some(ReplayError::Read { path, source }))
                     }
                 };
-                (std::mem::take(buf), head, false, failed)
+                (std::mem::take(buf), range, false, failed)
             }
         };
         let shards = links.txs.len();
         // About 220 bytes of JSON per event, a third of them text that is kept.
-        let (events, text) = (data.len() / 200 / shards, data.len() / 3 / shards);
+        let (events, text) = (range.len() / 200 / shards, range.len() / 3 / shards);
         let mut spare = b.spare.into_iter();
         let mut out: Vec<Routed> = (0..shards)
             .map(|_| match spare.next() {
@@ -116,7 +118,7 @@ impl Worker {
         let mut max_at = Millis::MIN;
         let mut rejects = Vec::new();
         let mut newlines = 0;
-        for (i, line) in lines(&data[head..]).enumerate() {
+        for (i, line) in lines(&data[range]).enumerate() {
             newlines = i as u64;
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
