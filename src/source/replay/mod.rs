@@ -149,7 +149,7 @@ pub fn replay(
                 scope.spawn(move || {
                     let worker = Worker {
                         partition: Partition::new(i as i32, shared.clone()),
-                        shared,
+                        shared: shared.clone(),
                         ctx,
                         as_of,
                         now,
@@ -160,7 +160,13 @@ pub fn replay(
                         back: &back_tx,
                         reports: &report_tx,
                     };
-                    worker.run(rx, &links)
+                    let (partition, counts, failed) = worker.run(rx, &links);
+                    // Closed here, the shards in parallel: a shard's run ends only
+                    // after every block was decoded, so the watermark is final.
+                    let held = failed
+                        .is_none()
+                        .then(|| close(partition, &shared, as_of, now, board));
+                    (counts, held, failed)
                 })
             })
             .collect();
@@ -170,32 +176,41 @@ pub fn replay(
         let reported = rejects::report(report_rx, files, dead_letter);
         reader.join().map_err(|_| ReplayError::Thread("reader"))??;
         let mut stats = ReplayStats::default();
-        let mut done = Vec::new();
         for w in workers {
-            let (partition, counts, failed) =
-                w.join().map_err(|_| ReplayError::Thread("worker"))?;
+            let (counts, held, failed) = w.join().map_err(|_| ReplayError::Thread("worker"))?;
             if let Some(e) = failed {
                 return Err(e);
             }
-            done.push((partition, counts));
-        }
-        reported?;
-        // Every shard ends at the same as-of: the largest event time of the input.
-        let end = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
-        for (mut partition, counts) in done {
-            partition.advance(end);
+            let (orders, approx_bytes) = held.unwrap_or_default();
             stats.lines += counts.lines;
             stats.applied += counts.applied;
             stats.rejected += counts.rejected;
             stats.duplicates += counts.duplicates;
             stats.late += counts.late;
-            stats.orders += partition.len() as u64;
-            stats.approx_bytes += partition.approx_bytes() as u64;
-            board.publish(partition.id(), partition.snapshot(), now);
+            stats.orders += orders;
+            stats.approx_bytes += approx_bytes;
         }
+        reported?;
+        // Every shard ended at the same as-of: the largest event time of the input.
+        let end = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
         stats.as_of = end;
         Ok(stats)
     })
+}
+
+/// Brings a shard that applied all its events to the input's final as-of time and
+/// publishes it; returns the orders it holds and its own count of their bytes.
+fn close(
+    mut partition: Partition,
+    shared: &Shared,
+    as_of: AsOf,
+    now: Millis,
+    board: &Board,
+) -> (u64, u64) {
+    partition.advance(as_of.at(shared.watermark().unwrap_or(Millis::MIN), now));
+    let held = (partition.len() as u64, partition.approx_bytes() as u64);
+    board.publish(partition.id(), partition.snapshot(), now);
+    held
 }
 
 /// Applies in-memory lines to one partition on this thread (tests, benchmarks),
