@@ -139,10 +139,14 @@ impl Worker {
     }
 
     fn as_of(&self) -> Millis {
-        self.s.as_of.at(
-            self.s.shared.watermark().unwrap_or(Millis::MIN),
-            wall_clock(),
-        )
+        self.as_of_at(wall_clock())
+    }
+
+    /// The as-of time with the wall clock read at `now`.
+    fn as_of_at(&self, now: Millis) -> Millis {
+        self.s
+            .as_of
+            .at(self.s.shared.watermark().unwrap_or(Millis::MIN), now)
     }
 
     fn run(mut self, rx: Receiver<ToWorker>) {
@@ -220,6 +224,9 @@ impl Worker {
         }
     }
 
+    /// Applies a hand-over of messages. The wall clock is read once for all of them
+    /// (a few milliseconds of work): it is the as-of of `--as-of now` and the base of
+    /// the future guard.
     fn apply(&mut self, m: Messages) {
         let now = wall_clock();
         let config = &self.s.shared.config;
@@ -243,7 +250,7 @@ impl Worker {
                     }
                     Ok(ev) => {
                         self.s.shared.observe(ev.at);
-                        let as_of = self.as_of();
+                        let as_of = self.as_of_at(now);
                         self.partition.apply(&ev, as_of);
                         None
                     }
