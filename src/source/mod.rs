@@ -10,6 +10,7 @@ pub mod sim;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::engine::Shared;
 use crate::event::{parse_timestamp, Millis, TimeZone};
 
 /// How the as-of time (what "overdue now" and "due soon" are judged against) is chosen.
@@ -42,6 +43,12 @@ impl AsOf {
             AsOf::Watermark => watermark,
             AsOf::Fixed(t) => t,
         }
+    }
+
+    /// The as-of time given this process's watermark (`Millis::MIN` before any event)
+    /// and the wall clock.
+    pub fn of(self, shared: &Shared, now: Millis) -> Millis {
+        self.at(shared.watermark().unwrap_or(Millis::MIN), now)
     }
 }
 

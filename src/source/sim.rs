@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::{wall_clock, AsOf};
 use crate::engine::{Partition, Shared};
-use crate::event::{decode, DecodeCtx, Millis};
+use crate::event::{decode, DecodeCtx};
 use crate::simulate::{Next, Pace, Paced, Simulator};
 use crate::view::Board;
 
@@ -39,7 +39,7 @@ pub fn run(
     let mut last_advance = Instant::now();
     let mut last_publish = Instant::now();
     let mut done_logged = false;
-    let as_of_now = |now| as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+    let as_of_now = |now| as_of.of(&shared, now);
     while !stop.load(Ordering::Relaxed) {
         let now = wall_clock();
         match paced.poll(now, begin.elapsed()) {

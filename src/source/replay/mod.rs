@@ -192,7 +192,7 @@ pub fn replay(
         }
         reported?;
         // Every shard ended at the same as-of: the largest event time of the input.
-        let end = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+        let end = as_of.of(shared, now);
         stats.as_of = end;
         Ok(stats)
     })
@@ -207,7 +207,7 @@ fn close(
     now: Millis,
     board: &Board,
 ) -> (u64, u64) {
-    partition.advance(as_of.at(shared.watermark().unwrap_or(Millis::MIN), now));
+    partition.advance(as_of.of(shared, now));
     let held = (partition.len() as u64, partition.approx_bytes() as u64);
     board.publish(partition.id(), partition.snapshot(), now);
     held
@@ -227,13 +227,13 @@ pub fn apply_lines<'a>(
         match decode(line, &ctx) {
             Ok(ev) => {
                 shared.observe(ev.at);
-                let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+                let t = as_of.of(shared, now);
                 partition.apply(&ev, t);
             }
             Err(r) => shared.stats.reject(r.reason),
         }
     }
-    let t = as_of.at(shared.watermark().unwrap_or(Millis::MIN), now);
+    let t = as_of.of(shared, now);
     partition.advance(t);
     t
 }

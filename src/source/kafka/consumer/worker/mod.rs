@@ -144,9 +144,7 @@ impl Worker {
 
     /// The as-of time with the wall clock read at `now`.
     fn as_of_at(&self, now: Millis) -> Millis {
-        self.s
-            .as_of
-            .at(self.s.shared.watermark().unwrap_or(Millis::MIN), now)
+        self.s.as_of.of(&self.s.shared, now)
     }
 
     fn run(mut self, rx: Receiver<ToWorker>) {
