@@ -57,7 +57,7 @@ impl Routed {
     }
 
     /// The events, in the order they were pushed.
-    pub(super) fn events(&self) -> impl ExactSizeIterator<Item = Event<&str>> + Clone + '_ {
+    pub(super) fn events(&self) -> impl Iterator<Item = Event<&str>> + '_ {
         // Every span was cut by `push` around a whole `&str`: on char boundaries.
         let text = |(start, end): Span| &self.text[start as usize..end as usize];
         self.events.iter().map(move |ev| ev.clone().map(text, text))

@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use super::super::AsOf;
 use super::read::{lines, read_range, BLOCK};
 use super::rejects::{Rejected, Report};
@@ -173,10 +175,15 @@ impl Worker {
 
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
         let mut events = routed.events();
-        while events.len() > 0 {
-            self.partition.warm(events.clone().take(WARM_BATCH));
-            for ev in events.by_ref().take(WARM_BATCH) {
-                match self.partition.apply(&ev, as_of) {
+        loop {
+            // Each event is unpacked once, for the look-ups and the applying alike.
+            let batch: SmallVec<[_; WARM_BATCH]> = events.by_ref().take(WARM_BATCH).collect();
+            if batch.is_empty() {
+                break;
+            }
+            self.partition.warm(&batch);
+            for ev in &batch {
+                match self.partition.apply(ev, as_of) {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Duplicate => counts.duplicates += 1,
                     Outcome::Late => counts.late += 1,
