@@ -2,6 +2,7 @@
 //! one replay shard), their timers and tombstones, and the counters they feed.
 //!
 //! - `mod.rs` — applying events.
+//! - `lookup` — finding an event's order; warming a batch's look-ups.
 //! - `retention` — time passing: timers, evicting old months, tombstones.
 //! - `busy` — orders with many events: stashed, settled in bulk.
 //! - `publish` — the snapshot the read side sees.
@@ -9,19 +10,19 @@
 
 mod busy;
 mod changelog;
+mod lookup;
 mod publish;
 mod retention;
 
-use std::borrow::Borrow;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
-use smallvec::SmallVec;
 
 use busy::{Big, BIG};
 pub use changelog::{ChangeRecord, RestoreError, TOMBSTONE_PREFIX};
+pub use lookup::WARM_BATCH;
 
 use super::cells::Cells;
 use super::derive::{Ctx, Derived, Fold};
@@ -65,12 +66,6 @@ pub struct Partition {
     published: HashMap<(LabelId, Month), Arc<MonthView>, FxBuildHasher>,
     published_live: Arc<Vec<super::snapshot::LiveView>>,
 }
-
-/// Events whose orders are looked up as a batch ([`Partition::warm`]) before they
-/// are applied. Against looking each up once in turn, in a replay: 6-11 % less CPU on
-/// the province stream (2.3M orders), 3-4 % on a Haikou month (228k orders); 32
-/// measured 3 % better than 64, 16 and 128 alike.
-pub const WARM_BATCH: usize = 32;
 
 impl Partition {
     pub fn new(id: i32, shared: Arc<Shared>) -> Self {
@@ -147,40 +142,6 @@ impl Partition {
             as_of,
             due_soon_window_ms: self.shared.config.due_soon_window_ms,
         }
-    }
-
-    /// Looks up a batch of events' orders (up to [`WARM_BATCH`]) without applying
-    /// anything, in two waves: the index entries of all, then the orders they point
-    /// to. The cache misses of each wave overlap (the look-ups are independent), and
-    /// applying finds the orders in cache.
-    pub fn warm<S, E>(&self, events: impl IntoIterator<Item = E>)
-    where
-        S: AsRef<str>,
-        E: Borrow<Event<S>>,
-    {
-        let mut slots: SmallVec<[u32; 2 * WARM_BATCH]> = SmallVec::new();
-        for ev in events {
-            let ev = ev.borrow();
-            if let Some(c) = self.held_center(ev) {
-                self.orders
-                    .candidates(c, ev.order_id.as_ref(), |s| slots.push(s));
-            }
-        }
-        for s in slots {
-            std::hint::black_box(self.orders.get(s).map(|o| o.center));
-        }
-    }
-
-    /// The label of an event's centre, if any order of it can be held.
-    fn held_center<S: AsRef<str>>(&self, ev: &Event<S>) -> Option<LabelId> {
-        self.labels
-            .get(center_of(&self.shared.config.default_center, ev))
-    }
-
-    /// The slot of an event's order, if it is held.
-    fn slot_of<S: AsRef<str>>(&self, ev: &Event<S>) -> Option<u32> {
-        self.held_center(ev)
-            .and_then(|c| self.orders.find(c, ev.order_id.as_ref()))
     }
 
     /// Applies one decoded event at the given as-of time.
