@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 need_apt=()
 # Build: librdkafka is compiled with TLS/SASL support against the system OpenSSL.
@@ -30,7 +31,7 @@ fi
 
 # Helm's Go SDK as a library (PyPI's helm-python-sdk; no helm binary is packaged in the
 # registries reachable here) for tests/deploy_helm.rs: helm lint and helm template, offline.
-helm_py="${CARGO_TARGET_DIR:-target}/tools/helm-python"
+helm_py="$target_dir/tools/helm-python"
 if ! PYTHONPATH="$helm_py" python3 -c 'import helm_python' >/dev/null 2>&1; then
   echo "test.sh: installing helm-python-sdk 0.2.2 (PyPI) into $helm_py"
   python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore --no-deps --target "$helm_py" helm-python-sdk==0.2.2
@@ -54,6 +55,14 @@ PY
 if ! tansu_ok; then
   echo "test.sh: installing the tansu broker (cargo install; about 20 minutes on 2 cores)"
   cargo install tansu --version 0.6.0 --features dynostore,postgres --locked --force
+fi
+
+# The debug build of every test target takes about 2.5 GB (Cargo.toml's dev profile keeps
+# only line tables); say so up front rather than fail mid-link with ENOSPC.
+mkdir -p "$target_dir"
+free_mb=$(df -Pm "$target_dir" | awk 'NR == 2 { print $4 }')
+if [ "${free_mb:-0}" -lt 3072 ]; then
+  echo "test.sh: warning: only ${free_mb} MB free under $target_dir; the test build needs about 2.5 GB" >&2
 fi
 
 log=$(mktemp)
