@@ -19,6 +19,7 @@ mod labels;
 mod orders;
 mod partition;
 mod snapshot;
+mod timers;
 mod tombstones;
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};

@@ -32,6 +32,12 @@ impl Partition {
                     .candidates(c, ev.order_id.as_ref(), |s| slots.push(s));
             }
         }
+        self.touch(slots);
+    }
+
+    /// Reads each slot's order, so that what comes next finds it in cache (the
+    /// misses of independent reads overlap).
+    pub(super) fn touch(&self, slots: impl IntoIterator<Item = u32>) {
         for s in slots {
             std::hint::black_box(self.orders.get(s).map(|o| o.center));
         }

@@ -14,8 +14,7 @@ mod lookup;
 mod publish;
 mod retention;
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustc_hash::FxBuildHasher;
@@ -29,6 +28,7 @@ use super::derive::{Ctx, Derived, Fold};
 use super::labels::{Interner, LabelId};
 use super::orders::{Order, Orders, Placement};
 use super::snapshot::MonthView;
+use super::timers::Timers;
 use super::tombstones::{self, Tombstones};
 use super::{LocalStats, Outcome, Shared};
 use crate::event::packed::{EventId, Packed};
@@ -50,7 +50,7 @@ pub struct Partition {
     big: HashMap<u32, Big, FxBuildHasher>,
     /// Busy orders with stashed events, to settle before the counters are read.
     stale: Vec<u32>,
-    timers: BinaryHeap<Reverse<(Millis, u32)>>,
+    timers: Timers,
     cells: Cells,
     tombstones: Tombstones,
     as_of: Millis,
@@ -83,7 +83,7 @@ impl Partition {
             orders: Orders::default(),
             big: HashMap::default(),
             stale: Vec::new(),
-            timers: BinaryHeap::new(),
+            timers: Timers::default(),
             cells: Cells::default(),
             tombstones: Tombstones::default(),
             as_of: Millis::MIN,
@@ -312,7 +312,7 @@ impl Partition {
         if let Some(t) = after.next_change {
             if t < order.timer {
                 order.timer = t;
-                self.timers.push(Reverse((t, slot)));
+                self.timers.push(t, slot);
             }
         }
         self.cells.update(
@@ -363,7 +363,7 @@ impl Partition {
         let orders: usize = self.orders.iter().map(|(_, o)| o.heap_bytes()).sum();
         orders
             + self.orders.table_bytes()
-            + self.timers.capacity() * std::mem::size_of::<Reverse<(Millis, u32)>>()
+            + self.timers.heap_bytes()
             + self.tombstones.heap_bytes()
             + self.big.values().map(Big::heap_bytes).sum::<usize>()
     }

@@ -1,10 +1,11 @@
 //! Time passing: timers that make assignments overdue, months that leave the
 //! retention window, and the tombstones evicted orders leave behind.
 
-use std::cmp::Reverse;
 use std::collections::BTreeMap;
 
-use super::Partition;
+use smallvec::SmallVec;
+
+use super::{Partition, WARM_BATCH};
 use crate::engine::derive::Derived;
 use crate::engine::orders::NO_TIMER;
 use crate::engine::tombstones;
@@ -29,21 +30,29 @@ impl Partition {
         }
         let before = self.as_of;
         self.as_of = as_of;
-        while let Some(&Reverse((t, slot))) = self.timers.peek() {
-            if t > as_of {
+        // Due timers a batch at a time, their orders read together first (as events'
+        // are, see `lookup`): a province shard's fired timers miss the cache each.
+        let mut due: SmallVec<[(Millis, u32); WARM_BATCH]> = SmallVec::new();
+        loop {
+            due.clear();
+            due.extend(std::iter::from_fn(|| self.timers.pop_due(as_of)).take(WARM_BATCH));
+            if due.is_empty() {
                 break;
             }
-            self.timers.pop();
-            // Only the order's earliest pending timer is live; others are stale copies.
-            if self.orders.get(slot).is_some_and(|o| o.timer == t) {
-                if let Some(o) = self.orders.get_mut(slot) {
-                    o.timer = NO_TIMER;
+            self.touch(due.iter().map(|&(_, slot)| slot));
+            for &(t, slot) in &due {
+                // Only the order's earliest pending timer is live; others are stale
+                // copies.
+                if self.orders.get(slot).is_some_and(|o| o.timer == t) {
+                    if let Some(o) = self.orders.get_mut(slot) {
+                        o.timer = NO_TIMER;
+                    }
+                    // A busy order with stashed events: settling derives it at `as_of`.
+                    self.settle(slot);
+                    let applied = self.applied(slot, before);
+                    let now = self.derive(slot, as_of);
+                    self.commit(slot, &applied, &now);
                 }
-                // A busy order with stashed events: settling derives it at `as_of`.
-                self.settle(slot);
-                let applied = self.applied(slot, before);
-                let now = self.derive(slot, as_of);
-                self.commit(slot, &applied, &now);
             }
         }
     }
