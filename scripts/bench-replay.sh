@@ -94,6 +94,10 @@ if [[ ${BENCH_YEAR:-0} == 1 ]]; then
     YEAR+=("$k $kib $(json_num "$mem" orders) $(json_num "$mem" approx_bytes) $wall")
     bench_log "   $k months: ${wall} s, max RSS $kib KiB; engine's count: $mem"
   done
+  # The same year with no tombstone grace: what the engine holds besides the tombstones
+  # (month 3 is the same either way: nothing is evicted before month 4).
+  read -r _ _ _ YEAR_NO_GRACE_KIB < <(run_replay_files --tombstone-grace-months 0 "${months[@]}")
+  bench_log "   12 months, --tombstone-grace-months 0: max RSS $YEAR_NO_GRACE_KIB KiB"
 fi
 
 # --- summary ----------------------------------------------------------------------------
@@ -155,4 +159,6 @@ if [[ ${BENCH_YEAR:-0} == 1 ]]; then
     printf '  %-7s %12s %12s %16s %9s   (%s%% of month 3)\n' "$k" "$(mib "$kib")" "$held" \
       "$approx" "$wall" "$(calc "$kib * 100 / $base")"
   done
+  printf '  12 months with no tombstone grace (--tombstone-grace-months 0): %s   (%s%% of month 3)\n' \
+    "$(mib "$YEAR_NO_GRACE_KIB")" "$(calc "$YEAR_NO_GRACE_KIB * 100 / $base")"
 fi
