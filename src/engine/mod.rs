@@ -8,7 +8,8 @@
 //!
 //! - `counts` — the indicator tables (one definition per count);
 //! - `derive` — the assignment rules, folding an order's events;
-//! - `orders`, `labels`, `tombstones` — the compact state;
+//! - `orders`, `labels`, `tombstones` — the compact state; `timers` — when orders
+//!   next change by themselves;
 //! - `cells` — a partition's counters; `snapshot` — what it publishes;
 //! - `partition` — applying events, time, retention, the changelog.
 
