@@ -6,6 +6,7 @@ use smallvec::SmallVec;
 
 use super::{center_of, Partition};
 use crate::engine::labels::LabelId;
+use crate::engine::orders::key_hash;
 use crate::event::Event;
 
 /// Events whose orders are looked up as a batch ([`Partition::warm`]) before they
@@ -16,30 +17,32 @@ pub const WARM_BATCH: usize = 32;
 
 impl Partition {
     /// Looks up a batch of events' orders (up to [`WARM_BATCH`]) without applying
-    /// anything, in two waves: the index entries of all, then the orders they point
-    /// to. The cache misses of each wave overlap (the look-ups are independent), and
-    /// applying finds the orders in cache.
+    /// anything, in two waves that do not wait for memory: the index lines of all are
+    /// asked for, then each event's index entries are read and the orders they point
+    /// to asked for. Applying then finds the orders in cache.
     pub fn warm<S, E>(&self, events: impl IntoIterator<Item = E>)
     where
         S: AsRef<str>,
         E: Borrow<Event<S>>,
     {
-        let mut slots: SmallVec<[u32; 2 * WARM_BATCH]> = SmallVec::new();
-        for ev in events {
-            let ev = ev.borrow();
-            if let Some(c) = self.held_center(ev) {
-                self.orders
-                    .candidates(c, ev.order_id.as_ref(), |s| slots.push(s));
-            }
+        let hashes: SmallVec<[u64; WARM_BATCH]> = events
+            .into_iter()
+            .filter_map(|ev| {
+                let ev = ev.borrow();
+                let h = key_hash(self.held_center(ev)?, ev.order_id.as_ref().as_bytes());
+                self.orders.prefetch_index(h);
+                Some(h)
+            })
+            .collect();
+        for h in hashes {
+            self.orders.candidates(h, |s| self.orders.prefetch(s));
         }
-        self.touch(slots);
     }
 
-    /// Reads each slot's order, so that what comes next finds it in cache (the
-    /// misses of independent reads overlap).
+    /// Asks for each slot's order, so that what comes next finds it in cache.
     pub(super) fn touch(&self, slots: impl IntoIterator<Item = u32>) {
         for s in slots {
-            std::hint::black_box(self.orders.get(s).map(|o| o.center));
+            self.orders.prefetch(s);
         }
     }
 
