@@ -28,40 +28,40 @@ pub enum Dim {
     NotAnsweredProblem,
 }
 
-/// One order's keyed counts: (dimension, label, second label or [`NO_LABEL`]).
-pub type Keyed = smallvec::SmallVec<[(Dim, LabelId, LabelId); 6]>;
+/// One keyed count: (dimension, label, second label or [`NO_LABEL`]).
+pub type Key = (Dim, LabelId, LabelId);
 /// The problem an order is about in the analysis: its topic, else its category.
 pub fn problem(r: &Record) -> Option<LabelId> {
     r.topic.or(r.category)
 }
 
-/// An order's keyed counts.
-pub fn keyed(c: &Contribution, default_category: LabelId) -> Keyed {
-    let mut k = Keyed::new();
+/// An order's keyed counts, each handed to `each`. (Handed out, not returned as a
+/// small vector: moving the vector out reloaded its fields, just stored one by one,
+/// as wider words, which the CPU cannot forward from the stores: a stall per load.)
+pub fn keyed(c: &Contribution, default_category: LabelId, mut each: impl FnMut(Key)) {
     if let Some(r) = &c.centre.record {
         if r.disposition != Disposition::Invalid {
-            k.push((
+            each((
                 Dim::Category,
                 r.category.unwrap_or(default_category),
                 NO_LABEL,
             ));
             if let Some(t) = r.topic {
-                k.push((Dim::Topic, t, NO_LABEL));
+                each((Dim::Topic, t, NO_LABEL));
             }
         }
         let p = problem(r).unwrap_or(default_category);
         if c.centre.counts.unsatisfied != 0 {
-            k.push((Dim::UnsatisfiedProblem, p, NO_LABEL));
+            each((Dim::UnsatisfiedProblem, p, NO_LABEL));
             if let Some(u) = c.centre.rated_unit {
-                k.push((Dim::UnsatisfiedProblemUnit, p, u));
+                each((Dim::UnsatisfiedProblemUnit, p, u));
             }
         }
         if c.centre.counts.not_first_time != 0 {
-            k.push((Dim::NotFirstTimeProblem, p, NO_LABEL));
+            each((Dim::NotFirstTimeProblem, p, NO_LABEL));
         }
         if c.centre.counts.consultations_not_answered != 0 {
-            k.push((Dim::NotAnsweredProblem, p, NO_LABEL));
+            each((Dim::NotAnsweredProblem, p, NO_LABEL));
         }
     }
-    k
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use rustc_hash::FxBuildHasher;
 
 pub use self::handling::{sparse_key, sparse_value, Handling};
-use self::keyed::keyed;
+use self::keyed::{keyed, Key};
 pub use self::keyed::{Dim, NO_LABEL};
 use super::counts::{CentreCounts, LiveCounts, UnitCounts};
 use super::derive::{Contribution, OverdueRow, UnitContribution};
@@ -42,7 +42,7 @@ pub struct MonthCells {
     pub daily: [i64; 31],
     /// Overdue orders by the purpose of their record ([`Purpose::index`]).
     pub overdue_by_purpose: [i64; Purpose::ALL.len()],
-    pub keyed: HashMap<(Dim, LabelId, LabelId), i64, FxBuildHasher>,
+    pub keyed: HashMap<Key, i64, FxBuildHasher>,
     pub units: HashMap<LabelId, UnitCell, FxBuildHasher>,
     /// Overdue rows of the month's orders, by order slot.
     pub overdue: HashMap<u32, OverdueRow, FxBuildHasher>,
@@ -261,7 +261,7 @@ impl MonthCells {
             let p = c.centre.record.map_or(Purpose::Other, |r| r.purpose);
             self.overdue_by_purpose[p.index()] += sign;
         }
-        for key in keyed(c, default) {
+        keyed(c, default, |key| {
             let n = self.keyed.entry(key).or_insert_with(|| {
                 labels.retain(key.1);
                 if key.2 != NO_LABEL {
@@ -277,6 +277,6 @@ impl MonthCells {
                     labels.release(key.2);
                 }
             }
-        }
+        });
     }
 }
