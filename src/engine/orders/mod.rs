@@ -86,8 +86,10 @@ impl Orders {
     pub fn remove(&mut self, slot: u32) -> Option<Order> {
         let order = self.slots.get_mut(slot as usize)?.take()?;
         self.free.push(slot);
-        self.index
+        let indexed = self
+            .index
             .remove(key_hash(order.center, order.id_bytes()), slot);
+        debug_assert!(indexed, "a held order is in the index under its key");
         Some(order)
     }
 
