@@ -43,16 +43,15 @@ impl Partition {
             for &(t, slot) in &due {
                 // Only the order's earliest pending timer is live; others are stale
                 // copies.
-                if self.orders.get(slot).is_some_and(|o| o.timer == t) {
-                    if let Some(o) = self.orders.get_mut(slot) {
-                        o.timer = NO_TIMER;
-                    }
-                    // A busy order with stashed events: settling derives it at `as_of`.
-                    self.settle(slot);
-                    let applied = self.applied(slot, before);
-                    let now = self.derive(slot, as_of);
-                    self.commit(slot, &applied, &now);
+                match self.orders.get_mut(slot) {
+                    Some(o) if o.timer == t => o.timer = NO_TIMER,
+                    _ => continue,
                 }
+                // A busy order with stashed events: settling derives it at `as_of`.
+                self.settle(slot);
+                let applied = self.applied(slot, before);
+                let now = self.derive(slot, as_of);
+                self.commit(slot, &applied, &now);
             }
         }
     }
