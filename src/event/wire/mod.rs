@@ -8,7 +8,7 @@ use std::fmt;
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use self::scan::{Scalar, Store};
+use self::scan::{Quoted, Scalar, Store};
 
 mod scan;
 
@@ -59,6 +59,11 @@ macro_rules! fields {
         enum Key { $($variant,)+ Other }
 
         impl Key {
+            /// The contract's keys, in its order.
+            const ALL: &'static [Key] = &[$(Key::$variant,)+];
+            /// Each of [`Key::ALL`] as it appears in JSON text, quotes included.
+            const QUOTED: &'static [Quoted] = &[$(Quoted::of($name),)+];
+
             fn of(s: &str) -> Key {
                 match s { $($name => Key::$variant,)+ _ => Key::Other }
             }
