@@ -29,7 +29,8 @@
 #   BENCH_VIEWS_RATE=20000  events/s of the views run's producer (0 = as fast as it can)
 #   BENCH_KAFKA_OPTIONS="k=v ..."  extra librdkafka settings for every client
 #   BENCH_TIMEOUT_SECS=600  give up on one run after this long
-#   BENCH_NO_BUILD=1      skip `cargo build --release`
+#   BENCH_NO_BUILD=1      skip the builds (`cargo build --release`, scripts/build-pgo.sh)
+#   BENCH_PGO=1           0: measure the plain release build, not the profile-guided one
 #   BENCH_KEEP=1          keep the work directory (data file, logs)
 # Smoke test: BENCH_RUNS=1 BENCH_ORDERS=5000 scripts/bench-e2e.sh
 set -euo pipefail
@@ -390,7 +391,7 @@ pause_max() {
 }
 
 echo
-echo "hotline-pulse end-to-end: $PROFILE $MONTH, $ORDERS orders, $EVENTS events; medians of $RUNS runs;" \
+echo "hotline-pulse ($BENCH_BUILD_KIND build) end-to-end: $PROFILE $MONTH, $ORDERS orders, $EVENTS events; medians of $RUNS runs;" \
   "$(nproc) cores; load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "consumer options: ${KAFKA_OPTS[*]}"
 printf '%-46s %9s %12s\n' "measure" "seconds" "events/s"

@@ -21,15 +21,28 @@ calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
 json_num() { sed -E "s/.*\"$2\":(-?[0-9.]+).*/\\1/" <<<"$1"; }
 
 # Sets BENCH_ROOT, TARGET, BIN, BARE, MEMORY after a release build of everything.
+# BIN is the profile-guided build (scripts/build-pgo.sh), as deploy/Dockerfile builds
+# it; BENCH_PGO=0 measures the plain `cargo build --release` binary instead.
 bench_build() {
   BENCH_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
   cd "$BENCH_ROOT" || exit 1
   if [[ ${BENCH_NO_BUILD:-0} != 1 ]]; then
     bench_log "== building (release)"
     cargo build --release --examples --bins >&2
+    if [[ ${BENCH_PGO:-1} == 1 ]]; then
+      bench_log "== building (profile-guided: scripts/build-pgo.sh)"
+      scripts/build-pgo.sh >/dev/null
+    fi
   fi
   TARGET=$(cargo metadata --format-version 1 --no-deps | sed -E 's/.*"target_directory":"([^"]*)".*/\1/')
-  BIN=$TARGET/release/hotline-pulse
+  # shellcheck disable=SC2034 # BENCH_BUILD_KIND is read by the scripts that source this file
+  if [[ ${BENCH_PGO:-1} == 1 ]]; then
+    BIN=$TARGET/pgo/hotline-pulse BENCH_BUILD_KIND=profile-guided
+    bench_log "== hotline-pulse: the profile-guided build ($BIN; BENCH_PGO=0 for the plain one)"
+  else
+    BIN=$TARGET/release/hotline-pulse BENCH_BUILD_KIND=plain
+    bench_log "== hotline-pulse: the plain release build ($BIN)"
+  fi
   BARE=$TARGET/release/examples/bare_consumer
   MEMORY=$TARGET/release/examples/memory
   for b in "$BIN" "$BARE" "$MEMORY"; do [[ -x $b ]] || bench_die "missing $b"; done

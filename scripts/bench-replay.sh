@@ -17,7 +17,8 @@
 #   BENCH_YEAR=0         1: also the memory-over-a-year figure (12 Haikou months with
 #                        3-month retention: max RSS after months 3 and 12)
 #   BENCH_DATA_DIR       where the simulated streams are cached (target/bench-data)
-#   BENCH_NO_BUILD=1     skip `cargo build --release`
+#   BENCH_NO_BUILD=1     skip the builds (`cargo build --release`, scripts/build-pgo.sh)
+#   BENCH_PGO=1          0: measure the plain release build, not the profile-guided one
 #   BENCH_KEEP=1         keep the work directory
 # Smoke test: BENCH_RUNS=1 BENCH_ORDERS=5000 BENCH_CENTRES=2 scripts/bench-replay.sh
 set -euo pipefail
@@ -104,8 +105,8 @@ fi
 mib() { awk -v k="$1" 'BEGIN { printf "%.0f MiB", k / 1024 }'; }
 verdict() { if awk "BEGIN { exit !($1) }"; then echo "met"; else echo "MISSED"; fi; }
 echo
-echo "hotline-pulse replay against DuckDB $DUCKDB_VERSION (2 threads), same run; medians of $RUNS;" \
-  "$(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "hotline-pulse replay ($BENCH_BUILD_KIND build) against DuckDB $DUCKDB_VERSION (2 threads), same run;" \
+  "medians of $RUNS; $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-10s %9s %7s | %9s %9s %7s | %-13s %9s %6s | %s\n' stream events MB "hp s" "hp RSS" "hp CPU" \
   "duckdb s" "RSS" "CPU" "ratio duckdb/hp"
 for s in "${STREAMS[@]}"; do

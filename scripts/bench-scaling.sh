@@ -6,7 +6,8 @@
 # scripts/plot-scaling.py.
 #
 # Settings (environment): BENCH_RUNS=3 (medians), BENCH_SIZES="centres:orders ..."
-# (default below), BENCH_OUT=docs/scaling.csv, BENCH_NO_BUILD=1, BENCH_DATA_DIR.
+# (default below), BENCH_OUT=docs/scaling.csv, BENCH_NO_BUILD=1, BENCH_PGO=1 (0: the plain
+# release build instead of the profile-guided one), BENCH_DATA_DIR.
 set -euo pipefail
 BENCH_NAME=bench-scaling
 # shellcheck source=scripts/bench-lib.sh
@@ -24,7 +25,7 @@ BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-scaling.XXXXXX")
 trap 'rm -rf "$BENCH_WORK"' EXIT
 
 {
-  echo "# hotline-pulse replay vs DuckDB $DUCKDB_VERSION (2 threads), medians of $RUNS runs, $(nproc) cores;" \
+  echo "# hotline-pulse replay ($BENCH_BUILD_KIND build) vs DuckDB $DUCKDB_VERSION (2 threads), medians of $RUNS runs, $(nproc) cores;" \
     "$(date -u +%Y-%m-%dT%H:%MZ); load average at the start: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "centres,orders,events,hp_s,hp_cpu_s,hp_rss_kib,duckdb_s,duckdb_query_s,duckdb_cpu_s,duckdb_rss_kib,hp_events_per_s,duckdb_events_per_s"
 } >"$OUT.tmp"
