@@ -16,6 +16,8 @@
 # whose path is printed on stdout. The ordinary `cargo build --release` is untouched
 # (each build has its own target directory under target/pgo/).
 #
+# The caller's RUSTFLAGS, if any, are kept (the profile flags are added to them).
+#
 # Usage: scripts/build-pgo.sh [OUT]
 set -euo pipefail
 log() { printf 'build-pgo: %s\n' "$*" >&2; }
@@ -46,7 +48,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 log "1/3 instrumented build (target/pgo/gen)"
 rm -rf "$RAW"
-RUSTFLAGS="-Cprofile-generate=$RAW" \
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Cprofile-generate=$RAW" \
   cargo build --release "${locked[@]}" --bin hotline-pulse --target-dir "$PGO/gen" >&2
 # The build scripts ran instrumented too: their profiles are not the program's.
 rm -rf "$RAW"
@@ -67,7 +69,7 @@ replay --retention-months 1 "$WORK/a.jsonl" "$WORK/b.jsonl" --format prometheus
 "$PROFDATA" merge -o "$PGO/merged.profdata" "$RAW"
 
 log "3/3 release build with the profile (target/pgo/use)"
-RUSTFLAGS="-Cprofile-use=$PGO/merged.profdata" \
+RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Cprofile-use=$PGO/merged.profdata" \
   cargo build --release "${locked[@]}" --bin hotline-pulse --target-dir "$PGO/use" >&2
 install -D -m 0755 "$PGO/use/release/hotline-pulse" "$OUT"
 log "built $OUT"
