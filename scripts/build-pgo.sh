@@ -2,7 +2,7 @@
 # A profile-guided release build of hotline-pulse (rustc's PGO): an instrumented build
 # replays simulated months, and the release build is made again with the profile it
 # wrote, so that LLVM lays out, inlines and orders branches by what the engine and the
-# decoder really do. On this project's benchmarks: 12-13 % less time and CPU on a Haikou
+# decoder really do. On this project's benchmarks: 11-12 % less time and CPU on a Haikou
 # month and on the province stream, byte-identical output (docs/benchmarks.md).
 #
 # The training data is the simulator's, never the benchmarks' files: other seeds and
