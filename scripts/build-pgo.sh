@@ -47,10 +47,10 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/build-pgo.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
 log "1/3 instrumented build (target/pgo/gen)"
-rm -rf "$RAW"
 RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Cprofile-generate=$RAW" \
   cargo build --release "${locked[@]}" --bin hotline-pulse --target-dir "$PGO/gen" >&2
-# The build scripts ran instrumented too: their profiles are not the program's.
+# The build scripts ran instrumented too: their profiles are not the program's (nor are
+# a previous run's).
 rm -rf "$RAW"
 mkdir -p "$RAW"
 
