@@ -104,6 +104,15 @@ impl Fold {
         }
     }
 
+    /// The fold of a whole order (its events sorted).
+    pub fn of<'a>(events: impl IntoIterator<Item = Packed<'a, LabelId>>, tz: TimeZone) -> Self {
+        let mut fold = Fold::default();
+        for ev in events {
+            fold.step(&ev, tz);
+        }
+        fold
+    }
+
     /// Takes the next event in the contract's order.
     pub fn step(&mut self, ev: &Packed<'_, LabelId>, tz: TimeZone) {
         let at = ev.at;

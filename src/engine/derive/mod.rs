@@ -99,9 +99,5 @@ pub struct Ctx {
 
 /// Folds a whole order (its events sorted) at `ctx.as_of`.
 pub fn derive<'a>(events: impl IntoIterator<Item = Packed<'a, LabelId>>, ctx: &Ctx) -> Derived {
-    let mut fold = Fold::default();
-    for ev in events {
-        fold.step(&ev, ctx.tz);
-    }
-    fold.finish(ctx)
+    Fold::of(events, ctx.tz).finish(ctx)
 }

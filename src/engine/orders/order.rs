@@ -24,7 +24,8 @@ pub struct Order {
     pub center: LabelId,
     /// Cohort month of the contribution currently applied.
     pub month: Option<Month>,
-    /// Earliest pending timer, to avoid queueing the same time twice.
+    /// When the order next changes by itself (its live timer; `NO_TIMER`: never).
+    /// Timers queued for it at other times are stale.
     pub timer: Millis,
     pub events: u32,
     /// Changed since the changelog last took it.

@@ -189,11 +189,7 @@ impl Partition {
             }
         } else {
             order.merge(&new);
-            let mut fold = Fold::default();
-            for ev in order.events() {
-                fold.step(&ev, tz);
-            }
-            big.fold = fold;
+            big.fold = Fold::of(order.events(), tz);
             big.last = order.last_offset().unwrap_or(0);
         }
         // A burst leaves no big buffer behind; a steady trickle keeps a small one.

@@ -14,6 +14,7 @@ mod lookup;
 mod publish;
 mod retention;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -26,7 +27,7 @@ pub use lookup::WARM_BATCH;
 use super::cells::Cells;
 use super::derive::{Ctx, Derived, Fold};
 use super::labels::{Interner, LabelId};
-use super::orders::{Order, Orders, Placement};
+use super::orders::{Order, Orders, Placement, NO_TIMER};
 use super::snapshot::MonthView;
 use super::timers::Timers;
 use super::tombstones::{self, Tombstones};
@@ -293,11 +294,31 @@ impl Partition {
 
     /// An order's figures at `as_of`.
     fn derive(&self, slot: u32, as_of: Millis) -> Derived {
-        let ctx = self.ctx(as_of);
+        self.fold(slot)
+            .map_or_else(Derived::default, |f| f.finish(&self.ctx(as_of)))
+    }
+
+    /// The contribution applied for an order at `applied_at` (as [`Self::applied`]) and
+    /// its figures at `as_of`, from one pass over its events.
+    fn applied_and_now(&self, slot: u32, applied_at: Millis, as_of: Millis) -> (Derived, Derived) {
+        let Some(fold) = self.fold(slot) else {
+            return Default::default();
+        };
+        let applied = match self.big.get(&slot) {
+            Some(big) => big.applied.clone(),
+            None => fold.finish(&self.ctx(applied_at)),
+        };
+        (applied, fold.finish(&self.ctx(as_of)))
+    }
+
+    /// The fold of an order's events: a busy order keeps its own.
+    fn fold(&self, slot: u32) -> Option<Cow<'_, Fold>> {
         match (self.big.get(&slot), self.orders.get(slot)) {
-            (Some(big), _) => big.fold.finish(&ctx),
-            (None, Some(order)) => super::derive::derive(order.events(), &ctx),
-            (None, None) => Derived::default(),
+            (Some(big), _) => Some(Cow::Borrowed(&big.fold)),
+            (None, Some(order)) => {
+                Some(Cow::Owned(Fold::of(order.events(), self.shared.config.tz)))
+            }
+            (None, None) => None,
         }
     }
 
@@ -309,10 +330,14 @@ impl Partition {
         let (center, old_month) = (order.center, order.month);
         let new_month = after.contribution.month;
         order.month = new_month;
-        if let Some(t) = after.next_change {
-            if t < order.timer {
-                order.timer = t;
-                self.timers.push(t, slot);
+        // The order's one live timer is its next change; any other queued time of it
+        // is stale, and skipped when it comes due (an order completed before its
+        // deadline would otherwise be derived again for nothing when it passed).
+        let next = after.next_change.unwrap_or(NO_TIMER);
+        if next != order.timer {
+            order.timer = next;
+            if next != NO_TIMER {
+                self.timers.push(next, slot);
             }
         }
         self.cells.update(

@@ -49,8 +49,7 @@ impl Partition {
                 }
                 // A busy order with stashed events: settling derives it at `as_of`.
                 self.settle(slot);
-                let applied = self.applied(slot, before);
-                let now = self.derive(slot, as_of);
+                let (applied, now) = self.applied_and_now(slot, before, as_of);
                 self.commit(slot, &applied, &now);
             }
         }
