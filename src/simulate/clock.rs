@@ -9,7 +9,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 
-use crate::event::{civil_from_days, days_from_civil};
+use crate::event::{civil_from_days, days_from_civil, days_in_month};
 
 pub(crate) const SEC: i64 = 1_000;
 pub(crate) const MIN: i64 = 60 * SEC;
@@ -24,11 +24,6 @@ const HOURLY: [f64; 24] = [
 ];
 /// Saturdays and Sundays carry fewer calls; each day also gets ±10% of noise.
 const WEEKEND: f64 = 0.8;
-
-pub(crate) fn days_in_month(y: i32, m: u32) -> i64 {
-    let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    days_from_civil(ny, nm, 1) - days_from_civil(y, m, 1)
-}
 
 fn is_weekend(day: i64) -> bool {
     // Day 0 was a Thursday; 0 = Sunday below.

@@ -182,7 +182,7 @@ mod civil;
 mod month;
 mod parse;
 
-pub(crate) use self::civil::{civil_from_days, days_from_civil};
+pub(crate) use self::civil::{civil_from_days, days_from_civil, days_in_month};
 
 pub use self::month::{month_of, Month};
 pub use self::parse::parse_timestamp;

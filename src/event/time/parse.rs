@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::TimeZone;
+use super::{days_from_civil, days_in_month, TimeZone};
 use crate::event::Millis;
 
 /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`; a naive time is read in `tz`.
@@ -13,19 +13,15 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
     if b.len() < 19 {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<u32> {
-        b[range].iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
     if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
         return None;
     }
     if b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let (year, month, day) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hour, min, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
+    let (month, day) = (two_digits(b, 5)?, two_digits(b, 8)?);
+    let (hour, min, sec) = (two_digits(b, 11)?, two_digits(b, 14)?, two_digits(b, 17)?);
     let mut i = 19;
     let mut millis = 0u32;
     if b.get(i) == Some(&b'.') {
@@ -46,14 +42,28 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         i = end;
     }
-    let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
-    let local = date.and_hms_milli_opt(hour, min, sec, millis)?;
+    // The four-digit year is in range; the rest is checked as chrono would (no leap
+    // seconds: the contract has none).
+    let year = year as i32;
+    if !(1..=12).contains(&month)
+        || day == 0
+        || i64::from(day) > days_in_month(year, month)
+        || hour > 23
+        || min > 59
+        || sec > 59
+    {
+        return None;
+    }
     let offset_secs: i64 = match &b[i..] {
-        [] => return Some(tz.instant_of_local(&local)),
+        [] => {
+            let local = NaiveDate::from_ymd_opt(year, month, day)?
+                .and_hms_milli_opt(hour, min, sec, millis)?;
+            return Some(tz.instant_of_local(&local));
+        }
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let h = i64::from(num(i + 1..i + 3)?);
-            let m = i64::from(num(i + 4..i + 6)?);
+            let h = i64::from(two_digits(b, i + 1)?);
+            let m = i64::from(two_digits(b, i + 4)?);
             if h > 23 || m > 59 {
                 return None;
             }
@@ -66,7 +76,16 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         _ => return None,
     };
-    Some(local.and_utc().timestamp_millis() - offset_secs * 1000)
+    let secs = days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + min * 60 + sec)
+        - offset_secs;
+    Some(secs * 1000 + i64::from(millis))
+}
+
+/// The two-digit number at `b[i..i + 2]`.
+fn two_digits(b: &[u8], i: usize) -> Option<u32> {
+    let tens = b.get(i)?.wrapping_sub(b'0');
+    let units = b.get(i + 1)?.wrapping_sub(b'0');
+    (tens < 10 && units < 10).then(|| u32::from(tens) * 10 + u32::from(units))
 }
 
 #[cfg(test)]
@@ -115,6 +134,25 @@ mod tests {
             "1731405600",
         ] {
             assert_eq!(parse_timestamp(s, CST), None, "{s:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The integer calendar agrees with chrono's on every field value, valid or
+        /// not (chrono was the parser's calendar before).
+        #[test]
+        fn calendar_is_chronos(
+            (y, mo, d) in (0i32..=9999, 0u32..=13, 0u32..=32),
+            (h, mi, s, ms) in (0u32..=25, 0u32..=61, 0u32..=61, 0u32..=999),
+            (east, oh, om) in (proptest::bool::ANY, 0i64..=23, 0i64..=59),
+        ) {
+            let sign = if east { '+' } else { '-' };
+            let text = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}{sign}{oh:02}:{om:02}");
+            let offset = (oh * 3600 + om * 60) * if east { 1 } else { -1 };
+            let want = NaiveDate::from_ymd_opt(y, mo, d)
+                .and_then(|date| date.and_hms_milli_opt(h, mi, s, ms))
+                .map(|local| local.and_utc().timestamp_millis() - offset * 1000);
+            proptest::prop_assert_eq!(parse_timestamp(&text, CST), want, "{}", text);
         }
     }
 
