@@ -239,7 +239,7 @@ fn the_nfc_fast_path_agrees_with_the_full_check() {
         "Å",
         "\u{212B}",
     ] {
-        let fast = s.chars().all(super::plainly_nfc);
+        let fast = super::plainly_nfc(s);
         assert!(!fast || is_nfc(s), "{s:?}: fast path says NFC, it is not");
         assert_eq!(
             super::normalize_unit(s).as_deref(),
@@ -247,5 +247,20 @@ fn the_nfc_fast_path_agrees_with_the_full_check() {
             "{s:?}"
         );
     }
-    assert!("市公安局 Haikou".chars().all(super::plainly_nfc));
+    assert!(super::plainly_nfc("市公安局 Haikou"));
+}
+
+#[test]
+fn plainly_nfc_is_its_character_ranges() {
+    // Every character, alone and between two that pass.
+    let mut buf = String::new();
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        let want = c < '\u{0300}' || ('\u{4E00}'..='\u{9FFF}').contains(&c);
+        buf.clear();
+        buf.push(c);
+        assert_eq!(super::plainly_nfc(&buf), want, "{c:?}");
+        buf.clear();
+        buf.extend(['局', c, 'a']);
+        assert_eq!(super::plainly_nfc(&buf), want, "{buf:?}");
+    }
 }
