@@ -41,11 +41,11 @@ pub enum Placement {
 
 impl Order {
     pub fn new(center: LabelId, order_id: &str, base: Millis) -> Self {
-        let mut head = Vec::with_capacity(order_id.len() + 10);
-        packed::put_bytes(&mut head, order_id.as_bytes());
-        head.extend_from_slice(&base.to_le_bytes());
+        let mut data = SmallVec::new();
+        packed::put_bytes(&mut data, order_id.as_bytes());
+        data.extend_from_slice(&base.to_le_bytes());
         Order {
-            data: SmallVec::from_slice(&head),
+            data,
             center,
             month: None,
             timer: NO_TIMER,
@@ -128,7 +128,8 @@ impl Order {
     ) -> bool {
         let base = self.base();
         let last = offset == self.data.len();
-        let mut buf = Vec::with_capacity(32);
+        // Encoded on the stack first: the buffer's growth is exact.
+        let mut buf = SmallVec::<[u8; 48]>::new();
         packed::put::<Ids>(&mut buf, base, at, id, kind);
         if exact {
             self.data.reserve_exact(buf.len());

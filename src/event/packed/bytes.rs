@@ -1,6 +1,46 @@
 //! The byte primitives of the packed form: varints, zigzag-signed varints and
 //! length-prefixed byte strings (also the local cache's record framing).
 
+/// Where packed bytes go: a `Vec`, or a `SmallVec` on the stack (an order's event is
+/// encoded there before it is inserted, with no allocation of its own).
+pub trait Sink {
+    fn len(&self) -> usize;
+    fn push(&mut self, b: u8);
+    fn put_slice(&mut self, b: &[u8]);
+    /// Overwrites the byte at `at` (written before).
+    fn set(&mut self, at: usize, b: u8);
+}
+
+impl Sink for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn push(&mut self, b: u8) {
+        Vec::push(self, b);
+    }
+    fn put_slice(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+    fn set(&mut self, at: usize, b: u8) {
+        self[at] = b;
+    }
+}
+
+impl<A: smallvec::Array<Item = u8>> Sink for smallvec::SmallVec<A> {
+    fn len(&self) -> usize {
+        smallvec::SmallVec::len(self)
+    }
+    fn push(&mut self, b: u8) {
+        smallvec::SmallVec::push(self, b);
+    }
+    fn put_slice(&mut self, b: &[u8]) {
+        self.extend_from_slice(b);
+    }
+    fn set(&mut self, at: usize, b: u8) {
+        self[at] = b;
+    }
+}
+
 pub(super) fn byte(input: &mut &[u8]) -> Option<u8> {
     let (&b, rest) = input.split_first()?;
     *input = rest;
@@ -16,7 +56,7 @@ pub(super) fn take<'a>(input: &mut &'a [u8], n: usize) -> Option<&'a [u8]> {
     Some(b)
 }
 
-pub fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+pub fn put_varint(out: &mut impl Sink, mut v: u64) {
     while v >= 0x80 {
         out.push(v as u8 | 0x80);
         v >>= 7;
@@ -36,7 +76,7 @@ pub fn get_varint(input: &mut &[u8]) -> Option<u64> {
     None
 }
 
-pub fn put_signed(out: &mut Vec<u8>, v: i64) {
+pub fn put_signed(out: &mut impl Sink, v: i64) {
     put_varint(out, ((v << 1) ^ (v >> 63)) as u64);
 }
 
@@ -45,9 +85,9 @@ pub fn get_signed(input: &mut &[u8]) -> Option<i64> {
     Some((v >> 1) as i64 ^ -((v & 1) as i64))
 }
 
-pub fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+pub fn put_bytes(out: &mut impl Sink, b: &[u8]) {
     put_varint(out, b.len() as u64);
-    out.extend_from_slice(b);
+    out.put_slice(b);
 }
 
 pub fn get_bytes<'a>(input: &mut &'a [u8]) -> Option<&'a [u8]> {

@@ -1,15 +1,15 @@
 //! The two label codecs of the packed form: interned ids (in memory) and text (in the
 //! changelog topic).
 
-use super::bytes::{get_bytes, get_varint, put_bytes, put_varint, take};
+use super::bytes::{get_bytes, get_varint, put_bytes, put_varint, take, Sink};
 
 /// How label values are written and read.
 pub trait Codec<'a> {
     type Label;
-    fn put(out: &mut Vec<u8>, l: &Self::Label);
+    fn put(out: &mut impl Sink, l: &Self::Label);
     fn get(input: &mut &'a [u8]) -> Option<Self::Label>;
     /// An optional value: one byte for "absent".
-    fn put_opt(out: &mut Vec<u8>, l: Option<&Self::Label>);
+    fn put_opt(out: &mut impl Sink, l: Option<&Self::Label>);
     fn get_opt(input: &mut &'a [u8]) -> Option<Option<Self::Label>>;
 }
 
@@ -19,7 +19,7 @@ pub struct Ids;
 impl Codec<'_> for Ids {
     type Label = u32;
 
-    fn put(out: &mut Vec<u8>, l: &u32) {
+    fn put(out: &mut impl Sink, l: &u32) {
         put_varint(out, u64::from(*l));
     }
 
@@ -27,7 +27,7 @@ impl Codec<'_> for Ids {
         get_varint(input).and_then(|v| u32::try_from(v).ok())
     }
 
-    fn put_opt(out: &mut Vec<u8>, l: Option<&u32>) {
+    fn put_opt(out: &mut impl Sink, l: Option<&u32>) {
         put_varint(out, l.map_or(0, |&l| u64::from(l) + 1));
     }
 
@@ -45,7 +45,7 @@ pub struct Text;
 impl<'a> Codec<'a> for Text {
     type Label = &'a str;
 
-    fn put(out: &mut Vec<u8>, l: &&'a str) {
+    fn put(out: &mut impl Sink, l: &&'a str) {
         put_bytes(out, l.as_bytes());
     }
 
@@ -53,12 +53,12 @@ impl<'a> Codec<'a> for Text {
         std::str::from_utf8(get_bytes(input)?).ok()
     }
 
-    fn put_opt(out: &mut Vec<u8>, l: Option<&&'a str>) {
+    fn put_opt(out: &mut impl Sink, l: Option<&&'a str>) {
         match l {
             None => put_varint(out, 0),
             Some(s) => {
                 put_varint(out, s.len() as u64 + 1);
-                out.extend_from_slice(s.as_bytes());
+                out.put_slice(s.as_bytes());
             }
         }
     }

@@ -23,7 +23,7 @@ mod codec;
 mod tests;
 
 use self::bytes::byte;
-pub use self::bytes::{get_bytes, get_signed, get_varint, put_bytes, put_signed, put_varint};
+pub use self::bytes::{get_bytes, get_signed, get_varint, put_bytes, put_signed, put_varint, Sink};
 pub use self::codec::{Codec, Ids, Text};
 
 /// One packed event, read back.
@@ -86,7 +86,7 @@ pub fn cmp_events<L>(a: &Packed<'_, L>, b: &Packed<'_, L>, order_id: &[u8]) -> O
 
 /// Appends one event. `base` is the order's base time.
 pub fn put<'a, C: Codec<'a>>(
-    out: &mut Vec<u8>,
+    out: &mut impl Sink,
     base: Millis,
     at: Millis,
     id: EventId<'_>,
@@ -106,7 +106,7 @@ pub fn put<'a, C: Codec<'a>>(
         put_signed(out, delta);
     }
     put_bytes(out, id.rest);
-    let due = |out: &mut Vec<u8>, flags: &mut u8, due_at: Millis| {
+    let due = |out: &mut _, flags: &mut u8, due_at: Millis| {
         let d = due_at.wrapping_sub(at);
         if d % 1000 == 0 {
             *flags |= DUE_SECS;
@@ -163,7 +163,7 @@ pub fn put<'a, C: Codec<'a>>(
             C::put_opt(out, unit.as_ref());
         }
     }
-    out[head] = flags;
+    out.set(head, flags);
 }
 
 /// Reads one event and advances `input`; `None` if the bytes are not a packed event.
