@@ -58,8 +58,10 @@ impl Routed {
 
     /// The events, in the order they were pushed.
     pub(super) fn events(&self) -> impl Iterator<Item = Event<&str>> + '_ {
-        // Every span was cut by `push` around a whole `&str`: on char boundaries.
-        let text = |(start, end): Span| &self.text[start as usize..end as usize];
+        // SAFETY: every span was cut by `push` around a whole `&str` appended to `text`,
+        // which is only cleared with the spans (`reuse`): in bounds, on char boundaries.
+        let text =
+            |(start, end): Span| unsafe { self.text.get_unchecked(start as usize..end as usize) };
         self.events.iter().map(move |ev| ev.clone().map(text, text))
     }
 }
