@@ -11,12 +11,13 @@ mod keyed;
 use std::collections::HashMap;
 
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 pub use self::handling::{sparse_key, sparse_value, Handling};
 use self::keyed::{keyed, Key};
 pub use self::keyed::{Dim, NO_LABEL};
 use super::counts::{CentreCounts, LiveCounts, UnitCounts};
-use super::derive::{Contribution, OverdueRow, UnitContribution};
+use super::derive::{CentreContribution, Contribution, OverdueRow, UnitContribution};
 use super::labels::{Interner, LabelId};
 use crate::event::{Channel, Disposition, Month, Purpose};
 
@@ -91,9 +92,12 @@ impl Cells {
         }
         let Some(month) = new.month else { return };
         if old.centre != new.centre {
-            let m = self.month(labels, center, month);
-            m.add_centre(labels, old, default_category, -1);
-            m.add_centre(labels, new, default_category, 1);
+            self.month(labels, center, month).centre_diff(
+                labels,
+                Some(old),
+                Some(new),
+                default_category,
+            );
         }
         for n in &new.units {
             let o = old.units.iter().find(|o| o.unit == n.unit);
@@ -116,8 +120,13 @@ impl Cells {
         sign: i64,
     ) {
         let Some(month) = c.month else { return };
+        let (old, new) = if sign > 0 {
+            (None, Some(c))
+        } else {
+            (Some(c), None)
+        };
         self.month(labels, center, month)
-            .add_centre(labels, c, default_category, sign);
+            .centre_diff(labels, old, new, default_category);
         for u in &c.units {
             if sign > 0 {
                 self.unit_diff(labels, center, month, None, Some(u));
@@ -249,34 +258,78 @@ impl Cells {
 }
 
 impl MonthCells {
-    fn add_centre(&mut self, labels: &mut Interner, c: &Contribution, default: LabelId, sign: i64) {
-        self.centre.add(&c.centre.counts, sign);
-        if let Some(r) = c.centre.record {
-            self.records[record_index(r.channel, r.purpose, r.disposition)] += sign;
-            if let Some(d) = self.daily.get_mut(usize::from(r.day).saturating_sub(1)) {
-                *d += sign;
+    /// Moves the centre's counts from an order's `old` contribution to its `new` one
+    /// (`None`: nothing), touching only what differs: a callback or a completion
+    /// changes a count or two, not the order's record or its keyed counts.
+    fn centre_diff(
+        &mut self,
+        labels: &mut Interner,
+        old: Option<&Contribution>,
+        new: Option<&Contribution>,
+        default: LabelId,
+    ) {
+        let (o, n) = (old.map(|c| &c.centre), new.map(|c| &c.centre));
+        let counts = |c: Option<&CentreContribution>| c.map(|c| c.counts).unwrap_or_default();
+        self.centre.add(&counts(n).minus(&counts(o)), 1);
+        let (old_record, new_record) = (o.and_then(|c| c.record), n.and_then(|c| c.record));
+        if old_record != new_record {
+            for (r, sign) in [(old_record, -1), (new_record, 1)] {
+                let Some(r) = r else { continue };
+                self.records[record_index(r.channel, r.purpose, r.disposition)] += sign;
+                if let Some(d) = self.daily.get_mut(usize::from(r.day).saturating_sub(1)) {
+                    *d += sign;
+                }
             }
         }
-        if c.centre.counts.overdue != 0 {
-            let p = c.centre.record.map_or(Purpose::Other, |r| r.purpose);
-            self.overdue_by_purpose[p.index()] += sign;
-        }
-        keyed(c, default, |key| {
-            let n = self.keyed.entry(key).or_insert_with(|| {
-                labels.retain(key.1);
-                if key.2 != NO_LABEL {
-                    labels.retain(key.2);
+        // Overdue orders by purpose: (purpose) when the order is overdue.
+        let overdue = |c: Option<&CentreContribution>| {
+            c.filter(|c| c.counts.overdue != 0)
+                .map(|c| c.record.map_or(Purpose::Other, |r| r.purpose))
+        };
+        let (old_overdue, new_overdue) = (overdue(o), overdue(n));
+        if old_overdue != new_overdue {
+            for (p, sign) in [(old_overdue, -1), (new_overdue, 1)] {
+                if let Some(p) = p {
+                    self.overdue_by_purpose[p.index()] += sign;
                 }
-                0
+            }
+        }
+        // Keys in both cancel out.
+        let mut gone: SmallVec<[Key; 8]> = SmallVec::new();
+        if let Some(c) = old {
+            keyed(c, default, |key| gone.push(key));
+        }
+        if let Some(c) = new {
+            keyed(c, default, |key| {
+                match gone.iter().position(|&k| k == key) {
+                    Some(i) => {
+                        gone.swap_remove(i);
+                    }
+                    None => self.add_keyed(labels, key, 1),
+                }
             });
-            *n += sign;
-            if *n == 0 {
-                self.keyed.remove(&key);
-                labels.release(key.1);
-                if key.2 != NO_LABEL {
-                    labels.release(key.2);
-                }
+        }
+        for key in gone {
+            self.add_keyed(labels, key, -1);
+        }
+    }
+
+    /// Moves one keyed count; a count back at zero goes, with its label references.
+    fn add_keyed(&mut self, labels: &mut Interner, key: Key, sign: i64) {
+        let n = self.keyed.entry(key).or_insert_with(|| {
+            labels.retain(key.1);
+            if key.2 != NO_LABEL {
+                labels.retain(key.2);
             }
+            0
         });
+        *n += sign;
+        if *n == 0 {
+            self.keyed.remove(&key);
+            labels.release(key.1);
+            if key.2 != NO_LABEL {
+                labels.release(key.2);
+            }
+        }
     }
 }
