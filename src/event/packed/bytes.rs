@@ -4,7 +4,8 @@
 /// Where packed bytes go: a `Vec`, or a `SmallVec` on the stack (an order's event is
 /// encoded there before it is inserted, with no allocation of its own).
 pub trait Sink {
-    fn len(&self) -> usize;
+    /// Where the next byte goes.
+    fn end(&self) -> usize;
     fn push(&mut self, b: u8);
     fn put_slice(&mut self, b: &[u8]);
     /// Overwrites the byte at `at` (written before).
@@ -12,8 +13,8 @@ pub trait Sink {
 }
 
 impl Sink for Vec<u8> {
-    fn len(&self) -> usize {
-        Vec::len(self)
+    fn end(&self) -> usize {
+        self.len()
     }
     fn push(&mut self, b: u8) {
         Vec::push(self, b);
@@ -27,8 +28,8 @@ impl Sink for Vec<u8> {
 }
 
 impl<A: smallvec::Array<Item = u8>> Sink for smallvec::SmallVec<A> {
-    fn len(&self) -> usize {
-        smallvec::SmallVec::len(self)
+    fn end(&self) -> usize {
+        self.len()
     }
     fn push(&mut self, b: u8) {
         smallvec::SmallVec::push(self, b);

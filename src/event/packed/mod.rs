@@ -92,7 +92,7 @@ pub fn put<'a, C: Codec<'a>>(
     id: EventId<'_>,
     kind: &EventKind<C::Label>,
 ) {
-    let head = out.len();
+    let head = out.end();
     let mut flags = kind.event_type() as u8;
     if id.prefixed {
         flags |= ID_PREFIXED;
