@@ -16,6 +16,11 @@ pub struct Exposed {
     pub label: Option<(&'static str, &'static str)>,
 }
 
+/// One count: an order's contribution (0 or 1, a few late extensions) or a cell's sum.
+/// 32 bits: a month's orders of one centre are far fewer than 2^31, and an order's
+/// figures are half the size to build, move and compare than with 64.
+pub type Count = i32;
+
 macro_rules! counts {
     ($(#[$m:meta])* $name:ident {
         $($(#[$fm:meta])* $field:ident => $family:literal $(, $lname:literal = $lvalue:literal)? ; $help:literal)*
@@ -23,7 +28,7 @@ macro_rules! counts {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
         pub struct $name {
-            $($(#[$fm])* #[serde(default, skip_serializing_if = "is_zero")] pub $field: i64,)*
+            $($(#[$fm])* #[serde(default, skip_serializing_if = "is_zero")] pub $field: Count,)*
         }
 
         impl $name {
@@ -35,12 +40,12 @@ macro_rules! counts {
                         help: $help,
                         label: counts!(@label $($lname, $lvalue)?),
                     },
-                    |c: &$name| c.$field,
+                    |c: &$name| i64::from(c.$field),
                 ),)*
             ];
 
             /// `self += sign × other`, field by field.
-            pub fn add(&mut self, other: &Self, sign: i64) {
+            pub fn add(&mut self, other: &Self, sign: Count) {
                 $(self.$field += sign * other.$field;)*
             }
 
@@ -60,7 +65,7 @@ macro_rules! counts {
     (@label) => { None };
 }
 
-fn is_zero(v: &i64) -> bool {
+fn is_zero(v: &Count) -> bool {
     *v == 0
 }
 
@@ -150,11 +155,11 @@ counts! {
 
 /// The three callback counts of a rating, for either table.
 pub trait Ratings {
-    fn rating_mut(&mut self, s: Satisfaction) -> &mut i64;
-    fn rating(&self, s: Satisfaction) -> i64;
-    fn resolved_mut(&mut self) -> &mut i64;
+    fn rating_mut(&mut self, s: Satisfaction) -> &mut Count;
+    fn rating(&self, s: Satisfaction) -> Count;
+    fn resolved_mut(&mut self) -> &mut Count;
     /// Valid callbacks: every result.
-    fn callbacks(&self) -> i64 {
+    fn callbacks(&self) -> Count {
         Satisfaction::ALL.iter().map(|&s| self.rating(s)).sum()
     }
 }
@@ -162,17 +167,17 @@ pub trait Ratings {
 macro_rules! ratings {
     ($t:ty) => {
         impl Ratings for $t {
-            fn rating_mut(&mut self, s: Satisfaction) -> &mut i64 {
+            fn rating_mut(&mut self, s: Satisfaction) -> &mut Count {
                 match s {
                     Satisfaction::Satisfied => &mut self.satisfied,
                     Satisfaction::BasicallySatisfied => &mut self.basically_satisfied,
                     Satisfaction::Unsatisfied => &mut self.unsatisfied,
                 }
             }
-            fn resolved_mut(&mut self) -> &mut i64 {
+            fn resolved_mut(&mut self) -> &mut Count {
                 &mut self.callbacks_resolved
             }
-            fn rating(&self, s: Satisfaction) -> i64 {
+            fn rating(&self, s: Satisfaction) -> Count {
                 match s {
                     Satisfaction::Satisfied => self.satisfied,
                     Satisfaction::BasicallySatisfied => self.basically_satisfied,

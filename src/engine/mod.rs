@@ -26,7 +26,9 @@ mod tombstones;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering::Relaxed};
 
 pub use cells::{record_index, sparse_key, sparse_value, Dim, Handling, RECORD_CELLS};
-pub use counts::{CentreCounts, Exposed, LiveCounts, Ratings, UnitCounts, HANDLING_BUCKETS_SECS};
+pub use counts::{
+    CentreCounts, Count, Exposed, LiveCounts, Ratings, UnitCounts, HANDLING_BUCKETS_SECS,
+};
 pub use derive::{derive, Contribution, Ctx, Derived, Fold, Rating, Record};
 pub use labels::LabelId;
 pub use partition::{ChangeRecord, Partition, RestoreError, TOMBSTONE_PREFIX, WARM_BATCH};

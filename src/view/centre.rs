@@ -127,7 +127,7 @@ pub fn centre_figures(
     let invalid = s.records_where(None, None, Some(Disposition::Invalid));
     let valid = records - invalid;
     let days = days_covered(month, as_of, config.tz);
-    let callbacks = Callbacks::of(&s.centre, s.centre.callbacks_resolved);
+    let callbacks = Callbacks::of(&s.centre, s.centre.callbacks_resolved.into());
     let valid_of = |p: Purpose| {
         s.records_where(None, Some(p), None)
             - s.records_where(None, Some(p), Some(Disposition::Invalid))
@@ -169,10 +169,10 @@ pub fn centre_figures(
         by_purpose: counts(Purpose::ALL, |p| (p.as_str(), p.zh()), valid_of),
         by_category: named(s.keyed(Dim::Category)),
         by_topic: named(s.keyed(Dim::Topic)),
-        dispatched: s.centre.dispatched,
-        completed: s.centre.completed,
-        overdue: s.centre.overdue,
-        first_time_resolved: s.centre.first_time_resolved,
+        dispatched: i64::from(s.centre.dispatched),
+        completed: i64::from(s.centre.completed),
+        overdue: i64::from(s.centre.overdue),
+        first_time_resolved: i64::from(s.centre.first_time_resolved),
         completion_ratio: ratio(s.centre.completed as f64, s.centre.dispatched),
         satisfaction_ratio: callbacks.satisfaction_ratio(a.basically_satisfied_weight),
         resolution_ratio: ratio(callbacks.resolved as f64, callbacks.total),

@@ -10,7 +10,8 @@ use crate::engine::{LiveCounts, Ratings, UnitCounts};
 use crate::event::{Millis, Month, Satisfaction};
 
 /// `num / den`, absent when the denominator is 0.
-pub fn ratio(num: f64, den: i64) -> Option<f64> {
+pub fn ratio(num: f64, den: impl Into<i64>) -> Option<f64> {
+    let den: i64 = den.into();
     (den > 0).then(|| num / den as f64)
 }
 
@@ -27,10 +28,10 @@ impl Callbacks {
     /// The callback counts of either table.
     pub(super) fn of<C: Ratings>(c: &C, resolved: i64) -> Self {
         Callbacks {
-            satisfied: c.rating(Satisfaction::Satisfied),
-            basically_satisfied: c.rating(Satisfaction::BasicallySatisfied),
-            unsatisfied: c.rating(Satisfaction::Unsatisfied),
-            total: c.callbacks(),
+            satisfied: i64::from(c.rating(Satisfaction::Satisfied)),
+            basically_satisfied: i64::from(c.rating(Satisfaction::BasicallySatisfied)),
+            unsatisfied: i64::from(c.rating(Satisfaction::Unsatisfied)),
+            total: i64::from(c.callbacks()),
             resolved,
         }
     }
@@ -182,17 +183,17 @@ pub fn unit_figures(name: String, s: &UnitSum, live: LiveCounts, a: &Assessment)
     let h = &s.handling;
     UnitFigures {
         unit: name,
-        assigned: c.assigned,
-        completed: c.completed,
-        completed_on_time: c.completed_on_time,
-        overdue: c.overdue,
-        returned: c.returned,
-        reopened: c.reopened,
-        first_time_resolved: c.first_time_resolved,
-        late_extensions: c.late_extensions,
-        callbacks: Callbacks::of(c, c.callbacks_resolved),
-        consultations: c.consultations,
-        consultations_answered_directly: c.consultations_answered_directly,
+        assigned: i64::from(c.assigned),
+        completed: i64::from(c.completed),
+        completed_on_time: i64::from(c.completed_on_time),
+        overdue: i64::from(c.overdue),
+        returned: i64::from(c.returned),
+        reopened: i64::from(c.reopened),
+        first_time_resolved: i64::from(c.first_time_resolved),
+        late_extensions: i64::from(c.late_extensions),
+        callbacks: Callbacks::of(c, c.callbacks_resolved.into()),
+        consultations: i64::from(c.consultations),
+        consultations_answered_directly: i64::from(c.consultations_answered_directly),
         handling_time: HandlingTime {
             count: h.count,
             mean_seconds: ratio(h.sum_ms as f64 / 1000.0, h.count),
@@ -202,10 +203,10 @@ pub fn unit_figures(name: String, s: &UnitSum, live: LiveCounts, a: &Assessment)
         },
         score: score(&ratios, a),
         ratios,
-        assessed: c.assigned >= a.min_assigned as i64,
-        open: live.open,
-        open_overdue: live.open_overdue,
-        due_soon: live.due_soon,
+        assessed: i64::from(c.assigned) >= a.min_assigned as i64,
+        open: i64::from(live.open),
+        open_overdue: i64::from(live.open_overdue),
+        due_soon: i64::from(live.due_soon),
     }
 }
 

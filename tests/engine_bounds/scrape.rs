@@ -65,7 +65,11 @@ fn violations(agg: &Aggregate) -> Vec<String> {
             key,
         );
         let records: i64 = m.records.iter().sum();
-        check(c.callbacks() <= records, "centre callbacks > records", key);
+        check(
+            i64::from(c.callbacks()) <= records,
+            "centre callbacks > records",
+            key,
+        );
         check(
             c.callbacks_resolved <= c.callbacks(),
             "centre resolved > callbacks",
@@ -163,7 +167,7 @@ fn readers_never_see_half_an_order_applied() {
     assert!(
         agg.months
             .values()
-            .map(|m| m.centre.dispatched)
+            .map(|m| i64::from(m.centre.dispatched))
             .sum::<i64>()
             > 500
     );

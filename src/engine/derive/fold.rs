@@ -6,7 +6,7 @@ use smallvec::SmallVec;
 use super::{
     CentreContribution, Contribution, Ctx, Derived, OverdueRow, Rating, Record, UnitContribution,
 };
-use crate::engine::counts::{CentreCounts, LiveCounts, Ratings, UnitCounts};
+use crate::engine::counts::{CentreCounts, Count, LiveCounts, Ratings, UnitCounts};
 use crate::engine::labels::LabelId;
 use crate::event::packed::Packed;
 use crate::event::{month_of, Disposition, EventKind, Millis, Month, Purpose, TimeZone};
@@ -283,14 +283,14 @@ impl Fold {
                 held_completed += i32::from(completed);
             }
             let mut counts = UnitCounts {
-                assigned: i64::from(matches!(a.state, State::Open | State::Completed)),
-                completed: i64::from(completed),
-                completed_on_time: i64::from(completed && a.on_time),
-                overdue: i64::from(overdue),
-                returned: i64::from(a.returns > 0),
-                reopened: i64::from(a.reopened),
-                first_time_resolved: i64::from(completed && first_time_order),
-                late_extensions: i64::from(a.late_extensions),
+                assigned: Count::from(matches!(a.state, State::Open | State::Completed)),
+                completed: Count::from(completed),
+                completed_on_time: Count::from(completed && a.on_time),
+                overdue: Count::from(overdue),
+                returned: Count::from(a.returns > 0),
+                reopened: Count::from(a.reopened),
+                first_time_resolved: Count::from(completed && first_time_order),
+                late_extensions: Count::from(a.late_extensions),
                 ..UnitCounts::default()
             };
             rate(&mut counts, a.callback.map(|(_, r)| r));
@@ -302,9 +302,9 @@ impl Fold {
                     _ => None,
                 },
                 live: LiveCounts {
-                    open: i64::from(open),
-                    open_overdue: i64::from(open_overdue),
-                    due_soon: i64::from(due_soon),
+                    open: Count::from(open),
+                    open_overdue: Count::from(open_overdue),
+                    due_soon: Count::from(due_soon),
                 },
             });
         }
@@ -320,21 +320,21 @@ impl Fold {
                 }
             };
             units[i].counts.consultations = 1;
-            units[i].counts.consultations_answered_directly = i64::from(direct);
+            units[i].counts.consultations_answered_directly = Count::from(direct);
         }
         let completed = self.dispatched && held > 0 && held == held_completed;
         let mut counts = CentreCounts {
-            dispatched: i64::from(self.dispatched),
-            completed: i64::from(completed),
-            first_time_resolved: i64::from(completed && first_time_order),
-            overdue: i64::from(centre_overdue),
+            dispatched: Count::from(self.dispatched),
+            completed: Count::from(completed),
+            first_time_resolved: Count::from(completed && first_time_order),
+            overdue: Count::from(centre_overdue),
             ..CentreCounts::default()
         };
         let rating = self.centre_callback.map(|(r, _)| r);
         rate(&mut counts, rating);
         // The analysis sets (数据分析): which of them the order is in, and whether its
         // citizen said the problem is not solved.
-        let unresolved = i64::from(rating.is_some_and(|r| r.resolved == Some(false)));
+        let unresolved = Count::from(rating.is_some_and(|r| r.resolved == Some(false)));
         if counts.unsatisfied == 1 {
             counts.unsatisfied_unresolved = unresolved;
         }
@@ -387,6 +387,6 @@ impl Fold {
 fn rate<C: Ratings>(counts: &mut C, rating: Option<Rating>) {
     if let Some(r) = rating {
         *counts.rating_mut(r.satisfaction) = 1;
-        *counts.resolved_mut() = i64::from(r.resolved == Some(true));
+        *counts.resolved_mut() = Count::from(r.resolved == Some(true));
     }
 }

@@ -28,7 +28,7 @@ impl Foldable for i64 {
 /// writes into it.
 impl Foldable for Cow<'_, UnitSum> {
     fn weight(&self) -> i64 {
-        self.counts.assigned
+        self.counts.assigned.into()
     }
 
     fn fold(&mut self, other: &Self) {
@@ -72,10 +72,11 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::engine::Count;
     use crate::units::OTHER_UNITS;
 
     /// A unit's month with `assigned` orders, as many completed, each handled in a minute.
-    fn unit(assigned: i64) -> UnitSum {
+    fn unit(assigned: Count) -> UnitSum {
         let mut u = UnitSum::default();
         u.counts.assigned = assigned;
         u.counts.completed = assigned;
@@ -85,7 +86,7 @@ mod tests {
         u
     }
 
-    fn units(of: &[(&str, i64)]) -> BTreeMap<String, UnitSum> {
+    fn units(of: &[(&str, Count)]) -> BTreeMap<String, UnitSum> {
         of.iter().map(|&(n, a)| (n.to_owned(), unit(a))).collect()
     }
 
@@ -118,7 +119,7 @@ mod tests {
         assert_eq!(other.counts.completed, 63 + 50 + 3 + 1);
         assert_eq!(other.handling.count, 63 + 50 + 3 + 1);
         assert_eq!(other.handling.sum_ms, (63 + 50 + 3 + 1) * 60_000);
-        let total: i64 = out.iter().map(|(_, u)| u.counts.assigned).sum();
+        let total: Count = out.iter().map(|(_, u)| u.counts.assigned).sum();
         assert_eq!(total, 217);
         // The largest unit is exposed as it is, without a copy.
         assert!(matches!(out[0].1, Cow::Borrowed(u) if *u == all["甲"]));

@@ -141,7 +141,7 @@ impl EngineFamilies {
                     .map_or(own.counts, |g| g.counts);
                 fams[layout.assessed].gauge_with(
                     &l,
-                    f64::from(u8::from(whole.assigned >= a.min_assigned as i64)),
+                    f64::from(u8::from(i64::from(whole.assigned) >= a.min_assigned as i64)),
                 );
                 if let Some(s) = score(&Ratios::of(&whole, w), a) {
                     fams[layout.score].gauge_with(&l, s);
