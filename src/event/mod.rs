@@ -240,11 +240,23 @@ impl<S> Event<S> {
 }
 
 impl<S: AsRef<str>> Event<S> {
+    /// What finds the event's order: its centre (`None`: the default one) and order id.
+    pub fn order_key(&self) -> OrderKey<'_> {
+        (
+            self.center.as_ref().map(AsRef::as_ref),
+            self.order_id.as_ref(),
+        )
+    }
+
     /// The same event with owned text.
     pub fn into_owned(self) -> Event<String> {
         self.map(|s| s.as_ref().to_owned(), |s| s.as_ref().to_owned())
     }
 }
+
+/// An event's centre (`None`: the default one) and order id: what finds its order.
+pub type OrderKey<'a> = (Option<&'a str>, &'a str);
+
 /// Event types in the contract's tie-break order (events.md, "Ordering").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[repr(u8)]

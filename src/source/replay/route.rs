@@ -4,7 +4,7 @@
 //! (packing them as bytes cost a tenth of a replay: the copy, and the UTF-8 check of
 //! every id and label on the way back).
 
-use crate::event::{Event, Millis};
+use crate::event::{Event, Millis, OrderKey};
 
 /// A string of [`Routed::text`], as byte offsets.
 type Span = (u32, u32);
@@ -58,11 +58,22 @@ impl Routed {
 
     /// The events, in the order they were pushed.
     pub(super) fn events(&self) -> impl Iterator<Item = Event<&str>> + '_ {
+        self.events
+            .iter()
+            .map(move |ev| ev.clone().map(|s| self.text(s), |s| self.text(s)))
+    }
+
+    /// The events' [`Event::order_key`]s, without reading the rest of them.
+    pub(super) fn order_keys(&self) -> impl Iterator<Item = OrderKey<'_>> + '_ {
+        self.events
+            .iter()
+            .map(|ev| (ev.center.map(|s| self.text(s)), self.text(ev.order_id)))
+    }
+
+    fn text(&self, (start, end): Span) -> &str {
         // SAFETY: every span was cut by `push` around a whole `&str` appended to `text`,
         // which is only cleared with the spans (`reuse`): in bounds, on char boundaries.
-        let text =
-            |(start, end): Span| unsafe { self.text.get_unchecked(start as usize..end as usize) };
-        self.events.iter().map(move |ev| ev.clone().map(text, text))
+        unsafe { self.text.get_unchecked(start as usize..end as usize) }
     }
 }
 

@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
-use smallvec::SmallVec;
-
 use super::super::AsOf;
 use super::read::{lines, read_range, BLOCK};
 use super::rejects::{Rejected, Report};
@@ -174,20 +172,23 @@ impl Worker {
     }
 
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {
-        let mut events = routed.events();
+        // A batch's orders are looked up from their keys alone, then its events are
+        // read whole as they are applied (gathering the whole events of a batch first
+        // was 4 % of a replay's instructions).
+        let (mut keys, mut events) = (routed.order_keys(), routed.events());
         loop {
-            // Each event is unpacked once, for the look-ups and the applying alike.
-            let batch: SmallVec<[_; WARM_BATCH]> = events.by_ref().take(WARM_BATCH).collect();
-            if batch.is_empty() {
-                break;
-            }
-            self.partition.warm(&batch);
-            for ev in &batch {
-                match self.partition.apply(ev, as_of) {
+            self.partition.warm(keys.by_ref().take(WARM_BATCH));
+            let mut any = false;
+            for ev in events.by_ref().take(WARM_BATCH) {
+                any = true;
+                match self.partition.apply(&ev, as_of) {
                     Outcome::Applied => counts.applied += 1,
                     Outcome::Duplicate => counts.duplicates += 1,
                     Outcome::Late => counts.late += 1,
                 }
+            }
+            if !any {
+                break;
             }
         }
         self.partition.advance(as_of);

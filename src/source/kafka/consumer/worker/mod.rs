@@ -236,8 +236,11 @@ impl Worker {
                 .iter()
                 .map(|i| decode(m.slice(i.payload), &ctx))
                 .collect();
-            self.partition
-                .warm(decoded.iter().filter_map(|d| d.as_ref().ok()));
+            self.partition.warm(
+                decoded
+                    .iter()
+                    .filter_map(|d| d.as_ref().ok().map(|ev| ev.order_key())),
+            );
             for (item, decoded) in batch.iter().zip(decoded) {
                 let payload = m.slice(item.payload);
                 let key = item.key.map(|k| m.slice(k));
