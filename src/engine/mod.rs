@@ -29,7 +29,7 @@ pub use cells::{record_index, sparse_key, sparse_value, Dim, Handling, RECORD_CE
 pub use counts::{
     CentreCounts, Count, Exposed, LiveCounts, Ratings, UnitCounts, HANDLING_BUCKETS_SECS,
 };
-pub use derive::{derive, Contribution, Ctx, Derived, Fold, Rating, Record};
+pub use derive::{Contribution, Ctx, Derived, Fold, Rating, Record};
 pub use labels::LabelId;
 pub use partition::{ChangeRecord, Partition, RestoreError, TOMBSTONE_PREFIX, WARM_BATCH};
 pub use snapshot::{

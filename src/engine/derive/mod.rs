@@ -13,7 +13,6 @@ use smallvec::SmallVec;
 
 use super::counts::{CentreCounts, LiveCounts, UnitCounts};
 use super::labels::LabelId;
-use crate::event::packed::Packed;
 use crate::event::{Channel, Disposition, Millis, Month, Purpose, Satisfaction, TimeZone};
 
 pub use self::fold::Fold;
@@ -95,9 +94,4 @@ pub struct Ctx {
     pub tz: TimeZone,
     pub as_of: Millis,
     pub due_soon_window_ms: i64,
-}
-
-/// Folds a whole order (its events sorted) at `ctx.as_of`.
-pub fn derive<'a>(events: impl IntoIterator<Item = Packed<'a, LabelId>>, ctx: &Ctx) -> Derived {
-    Fold::of(events, ctx.tz).finish(ctx)
 }
