@@ -1,6 +1,6 @@
 //! Replay/backfill from JSON Lines files (or standard input), on every core.
 //!
-//! A reader cuts the input into blocks (byte ranges of a file, which the workers read,
+//! A reader cuts the input into blocks (byte ranges of a file, which the workers map,
 //! or blocks of a stream cut at line ends); workers decode blocks in parallel and route
 //! each event to the shard that owns its order (by a hash of centre and order id, as
 //! Kafka partitions by key); each shard is one [`Partition`] with one writer, applying
@@ -78,7 +78,7 @@ struct Block {
 enum Chunk {
     /// A stream's lines, read by the reader.
     Bytes(Vec<u8>),
-    /// The lines starting in `start..end` of a file, for the worker to read.
+    /// The lines starting in `start..end` of a file, for the worker to map.
     Range {
         file: Arc<OpenFile>,
         start: u64,
@@ -89,6 +89,8 @@ enum Chunk {
 struct OpenFile {
     file: File,
     path: PathBuf,
+    /// Its length when it was opened: what the replay reads.
+    len: u64,
 }
 
 /// What a worker hands back to the reader: the reader sends a block only when fewer

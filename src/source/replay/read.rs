@@ -1,8 +1,8 @@
 //! Cutting the input into blocks, handed round-robin to the workers. A regular file is
-//! cut into byte ranges that the workers read themselves, so that both cores share the
-//! copying out of the page cache (on a cold page cache the costliest single step of a
-//! replay: one reader thread spent 0.3 s of a 0.72 s Haikou replay on it). Standard
-//! input and pipes are read here, in blocks cut at line ends.
+//! cut into byte ranges that the workers map and decode in place: no copy out of the
+//! page cache (reading a Haikou month's 120 MB into buffers was 5 % of its replay's
+//! CPU time, in the kernel), and on a cold page cache both cores share its faults.
+//! Standard input and pipes are read here, in blocks cut at line ends.
 
 use std::fs::File;
 use std::io::{self, Read};
@@ -59,26 +59,28 @@ fn read_input(input: usize, path: &Path, out: &mut Out<'_>) -> Result<(), Replay
         source,
     })?;
     let meta = file.metadata().map_err(read_error)?;
-    if !meta.is_file() || cfg!(not(unix)) {
-        // A pipe or a device: read in turn.
+    if !meta.is_file() || meta.len() == 0 {
+        // A pipe or a device (or nothing to map): read in turn.
+        return read_stream(input, path, file, out);
+    }
+    if map_from(&file, 0, meta.len()).is_err() {
+        // A file system that cannot map files: read it in turn.
         return read_stream(input, path, file, out);
     }
     let file = Arc::new(OpenFile {
         file,
         path: path.to_owned(),
+        len: meta.len(),
     });
-    let len = meta.len();
     let mut start = 0;
-    while start < len {
-        let end = len.min(start + BLOCK as u64);
-        out.send(
-            input,
-            Chunk::Range {
-                file: file.clone(),
-                start,
-                end,
-            },
-        )?;
+    while start < file.len {
+        let end = file.len.min(start + BLOCK as u64);
+        let chunk = Chunk::Range {
+            file: file.clone(),
+            start,
+            end,
+        };
+        out.send(input, chunk)?;
         start = end;
     }
     Ok(())
@@ -188,79 +190,46 @@ impl Out<'_> {
     }
 }
 
-/// Reads the lines that start in `start..end` of `file` into `buf`: from the first
-/// line start at or after `start` through the end of the last line starting before
-/// `end`, which may run past it; returns where in `buf` they are. Every line of a file
-/// so belongs to exactly one range.
-///
-/// `buf` is scratch kept initialised from one call to the next, zeroed only where it
-/// grows (zeroing a megabyte before each read was 1 % of a replay): bytes outside the
-/// returned range are left over from earlier reads.
-#[cfg(unix)]
-pub(super) fn read_range(
-    file: &File,
-    start: u64,
-    end: u64,
-    buf: &mut Vec<u8>,
-) -> io::Result<Range<usize>> {
-    use std::os::unix::fs::FileExt;
-
-    // One byte before `start` says whether a line starts at `start`.
-    let from = start.saturating_sub(1);
-    let mut len = read_at(file, from, (end - from) as usize, buf, 0)?;
-    let head = match memchr::memchr(b'\n', &buf[..len]) {
-        _ if start == 0 => 0,
-        Some(i) => i + 1,
-        // No line starts in the range.
-        None => len,
-    };
-    if head == len {
-        return Ok(0..0);
-    }
-    // Through the end of the line running past `end`.
-    let mut at = end;
-    while buf[..len].last() != Some(&b'\n') {
-        let before = len;
-        len = read_at(file, at, 64 * 1024, buf, len)?;
-        if len == before {
-            break; // end of file
-        }
-        if let Some(i) = memchr::memchr(b'\n', &buf[before..len]) {
-            len = before + i + 1;
-        }
-        at += (len - before) as u64;
-    }
-    return Ok(head..len);
-
-    /// Reads up to `n` bytes from `offset` into `buf` at `to` (fewer at the end of
-    /// the file); returns where they end.
-    fn read_at(
-        file: &File,
-        offset: u64,
-        n: usize,
-        buf: &mut Vec<u8>,
-        to: usize,
-    ) -> io::Result<usize> {
-        if buf.len() < to + n {
-            buf.resize(to + n, 0);
-        }
-        let mut filled = 0;
-        while filled < n {
-            match file.read_at(&mut buf[to + filled..to + n], offset + filled as u64) {
-                Ok(0) => break,
-                Ok(k) => filled += k,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(to + filled)
-    }
+/// Maps `file` from `from` to `len`, its length when it was opened.
+fn map_from(file: &File, from: u64, len: u64) -> io::Result<memmap2::Mmap> {
+    let size = usize::try_from(len - from).map_err(io::Error::other)?;
+    // SAFETY: the mapping is only read, as bytes. Its one hazard is a file cut shorter
+    // while it is mapped, which ends the process with SIGBUS on the next read past the
+    // new end; the README says not to truncate a file being replayed.
+    unsafe { memmap2::MmapOptions::new().offset(from).len(size).map(file) }
 }
 
-/// Files are read as streams where positional reads are not available.
-#[cfg(not(unix))]
-pub(super) fn read_range(_: &File, _: u64, _: u64, _: &mut Vec<u8>) -> io::Result<Range<usize>> {
-    Err(io::Error::other("positional reads need a unix system"))
+/// The lines that start in `start..end` of `file`, mapped: the mapping and where in
+/// it they are ([`line_range`]). A mapping per block, from the byte before it to the
+/// end of the file: only the pages read are ever resident (a mapping of the whole
+/// file kept every page read until the end, its resident size growing by the file's
+/// size), and they go with the mapping when the block is decoded.
+pub(super) fn map_range(
+    file: &OpenFile,
+    start: u64,
+    end: u64,
+) -> io::Result<(memmap2::Mmap, Range<usize>)> {
+    let from = start.saturating_sub(1);
+    let map = map_from(&file.file, from, file.len)?;
+    // Within the mapping: a block is BLOCK bytes.
+    let lines = line_range(&map, (start - from) as usize, (end - from) as usize);
+    Ok((map, lines))
+}
+
+/// The lines that start in `start..end` of `data`: from the first line start at or
+/// after `start` through the end of the last line starting before `end`, which may
+/// run past it. Every line of `data` so belongs to exactly one range. A `start` after
+/// 0 reads the byte before it: whether a line starts at `start`.
+pub(super) fn line_range(data: &[u8], start: usize, end: usize) -> Range<usize> {
+    let head = match start {
+        0 => 0,
+        _ => memchr::memchr(b'\n', &data[start - 1..end]).map_or(end, |i| start + i),
+    };
+    if head >= end {
+        return 0..0;
+    }
+    let tail = memchr::memchr(b'\n', &data[end - 1..]).map_or(data.len(), |i| end + i);
+    head..tail
 }
 
 /// The pieces of `data` between newlines, as `data.split(|&b| b == b'\n')` gives them,
@@ -334,45 +303,77 @@ mod tests {
         assert_eq!(blocks.concat(), text);
     }
 
-    #[cfg(unix)]
     #[test]
-    fn ranges_read_every_line_once_whatever_the_cuts() {
+    fn mapped_ranges_hold_every_line_of_a_file_once_whatever_the_cuts() {
         use std::io::Write;
         let dir = tempfile::tempdir().unwrap();
-        let texts: [&[u8]; 5] = [
+        // Lines across page boundaries too: mappings start at the byte before a
+        // block, rarely on a page.
+        let long = [b"x".repeat(5000), b"\n".to_vec(), b"y".repeat(4095)].concat();
+        let texts: [&[u8]; 4] = [
             b"a\nbb\n\nccc\ndddd\ne",
             b"a\nbb\n\nccc\ndddd\ne\n",
             b"\n\n\n",
-            b"one long line without an end",
-            b"",
+            &long,
         ];
-        // Scratch shared by every read, starting with stale lines: what a read leaves
-        // outside its range must never show through.
-        let mut buf = b"stale\n".repeat(64);
         for text in texts {
             let path = dir.path().join("in.jsonl");
             std::fs::File::create(&path)
                 .unwrap()
                 .write_all(text)
                 .unwrap();
-            let file = File::open(&path).unwrap();
-            let len = text.len() as u64;
+            let file = OpenFile {
+                file: File::open(&path).unwrap(),
+                path: path.clone(),
+                len: text.len() as u64,
+            };
+            let len = file.len;
+            for size in [1, 2, 3, 5, 7, 4095, 4096, 4097, 6000, 20000] {
+                let mut pieces = Vec::new();
+                let mut start = 0;
+                while start < len {
+                    let end = len.min(start + size);
+                    let (map, lines) = map_range(&file, start, end).unwrap();
+                    if !lines.is_empty() {
+                        pieces.push(map[lines].to_vec());
+                    }
+                    start = end;
+                }
+                let cut = pieces.len().saturating_sub(1);
+                assert!(pieces[..cut].iter().all(|p| p.ends_with(b"\n")), "{size}");
+                assert_eq!(pieces.concat(), text, "blocks of {size} bytes");
+            }
+        }
+    }
+
+    #[test]
+    fn ranges_hold_every_line_once_whatever_the_cuts() {
+        let texts: [&[u8]; 6] = [
+            b"a\nbb\n\nccc\ndddd\ne",
+            b"a\nbb\n\nccc\ndddd\ne\n",
+            b"\n\n\n",
+            b"one long line without an end",
+            b"x",
+            b"",
+        ];
+        for text in texts {
+            let len = text.len();
             for size in 1..=len.max(1) + 1 {
                 let mut pieces = Vec::new();
                 let mut start = 0;
                 while start < len {
                     let end = len.min(start + size);
-                    let lines = read_range(&file, start, end, &mut buf).unwrap();
+                    let lines = line_range(text, start, end);
                     if !lines.is_empty() {
-                        pieces.push(buf[lines].to_vec());
+                        assert!(lines.start >= start && lines.start < end, "{size}");
+                        pieces.push(&text[lines]);
                     }
                     start = end;
                 }
-                // Whole lines each: only the file's last piece may lack its newline.
+                // Whole lines each: only the text's last piece may lack its newline.
                 let cut = pieces.len().saturating_sub(1);
                 assert!(pieces[..cut].iter().all(|p| p.ends_with(b"\n")), "{size}");
-                let all = pieces.concat();
-                assert_eq!(all, text, "blocks of {size} bytes");
+                assert_eq!(pieces.concat(), text, "blocks of {size} bytes");
             }
         }
     }

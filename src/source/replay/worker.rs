@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
 use super::super::AsOf;
-use super::read::{lines, read_range, BLOCK};
+use super::read::{lines, map_range};
 use super::rejects::{Rejected, Report};
 use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared, WARM_BATCH};
@@ -47,7 +47,6 @@ impl Worker {
     pub(super) fn run(mut self, rx: Receiver<Msg>, links: &Links<'_>) -> Finished {
         let mut counts = Counts::default();
         let mut failed = None;
-        let mut buf = Vec::with_capacity(BLOCK + 64 * 1024);
         let mut pending: BTreeMap<u64, Routed> = BTreeMap::new();
         let mut next = 0u64;
         let mut total: Option<u64> = None;
@@ -56,7 +55,7 @@ impl Worker {
             let Ok(msg) = rx.recv() else { break };
             match msg {
                 Msg::Block(b) => {
-                    if let Err(e) = self.decode_block(b, &mut buf, links, &mut counts) {
+                    if let Err(e) = self.decode_block(b, links, &mut counts) {
                         failed.get_or_insert(e);
                     }
                 }
@@ -77,33 +76,31 @@ impl Worker {
         (self.partition, counts, failed)
     }
 
-    /// Reads a block if it is a file range, decodes it and routes its events. Every
-    /// shard gets its share and the reject stage its report even when reading failed
+    /// Maps a block if it is a file range, decodes it and routes its events. Every
+    /// shard gets its share and the reject stage its report even when mapping failed
     /// (as an empty block): the others wait for them.
     fn decode_block(
         &self,
         b: Block,
-        buf: &mut Vec<u8>,
         links: &Links<'_>,
         counts: &mut Counts,
     ) -> Result<(), ReplayError> {
-        // A stream's block goes back to the reader; a range is read into `buf` (the
-        // lines are `range` of it).
-        let (data, range, from_reader, failed) = match b.chunk {
-            Chunk::Bytes(data) => {
-                let all = 0..data.len();
-                (data, all, true, None)
-            }
-            Chunk::Range { file, start, end } => {
-                let (range, failed) = match read_range(&file.file, start, end, buf) {
-                    Ok(range) => (range, None),
-                    Err(source) => {
-                        let path = file.path.clone();
-                        (0..0, Some(ReplayError::Read { path, source }))
-                    }
-                };
-                (std::mem::take(buf), range, false, failed)
-            }
+        // A range is mapped here; the mapping goes, and its pages with it, once the
+        // block is decoded (its events' text is copied into the routed buffers).
+        let (map, range, failed) = match &b.chunk {
+            Chunk::Bytes(data) => (None, 0..data.len(), None),
+            Chunk::Range { file, start, end } => match map_range(file, *start, *end) {
+                Ok((map, lines)) => (Some(map), lines, None),
+                Err(source) => {
+                    let path = file.path.clone();
+                    (None, 0..0, Some(ReplayError::Read { path, source }))
+                }
+            },
+        };
+        let data: &[u8] = match (&b.chunk, &map) {
+            (Chunk::Bytes(data), _) => data,
+            (_, Some(map)) => map,
+            (_, None) => &[],
         };
         let shards = links.txs.len();
         // About 220 bytes of JSON per event, a third of them text that is kept.
@@ -163,10 +160,8 @@ impl Worker {
             routed.max_at = max_at;
             let _ = links.txs[shard].send(Msg::Routed(routed));
         }
-        if from_reader {
+        if let Chunk::Bytes(data) = b.chunk {
             let _ = links.back.send(Back::Buffer(data));
-        } else {
-            *buf = data;
         }
         failed.map_or(Ok(()), Err)
     }
