@@ -189,9 +189,20 @@ impl<'de> Scanner<'de> {
     }
 }
 
-/// Where the first `"`, `\` or control character of `bytes` is, eight bytes at a
-/// time (strings are short: a vectorised search costs more to set up).
+/// Where the first `"`, `\` or control character of `bytes` is: sixteen bytes at a
+/// time while sixteen are left (a string's closing quote is most often in the first
+/// sixteen: the eight-byte loop before cost 100 instructions a string, a tenth of a
+/// replay's), then eight, then one.
 fn special(bytes: &[u8]) -> Option<usize> {
+    let mut at = 0;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
+        let found = special16(block);
+        if found != 0 {
+            return Some(at + found.trailing_zeros() as usize);
+        }
+        at += 16;
+    }
     const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
     const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
     // The lowest flagged byte is a match (a borrow only flags bytes above one).
@@ -201,8 +212,7 @@ fn special(bytes: &[u8]) -> Option<usize> {
         let zero_in = |v: u64| v.wrapping_sub(ONES) & !v;
         (zero_in(quote) | zero_in(backslash) | (w.wrapping_sub(ONES * 0x20) & !w)) & HIGH
     };
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
+    let mut words = bytes[at..].chunks_exact(8);
     for word in words.by_ref() {
         let w = u64::from_le_bytes(word.try_into().ok()?);
         let f = flags(w);
@@ -216,6 +226,26 @@ fn special(bytes: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
         .map(|i| at + i)
+}
+
+/// One bit per byte of `block` that is `"`, `\` or a control character (SSE2, which
+/// every x86-64 processor has).
+#[cfg(target_arch = "x86_64")]
+fn special16(block: &[u8; 16]) -> u32 {
+    use std::arch::x86_64::{
+        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // SAFETY: SSE2 is in x86-64's baseline, and the unaligned load reads exactly the
+    // sixteen bytes of `block`.
+    unsafe {
+        let v = _mm_loadu_si128(block.as_ptr().cast());
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        // Below 0x20 (unsigned): the byte is its own minimum with 0x1f.
+        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+    }
 }
 
 #[cfg(test)]
@@ -346,9 +376,13 @@ mod tests {
     proptest! {
         #[test]
         fn special_bytes_are_found_where_a_byte_loop_finds_them(
+            // Special bytes rare, so that they fall in every block and in the tail.
             bytes in prop::collection::vec(
-                prop::sample::select(vec![b'"', b'\\', 0, 0x1f, 0x20, b'a', 0x7f, 0x80, 0xe5, 0xff]),
-                0..40,
+                prop_oneof![
+                    24 => prop::sample::select(vec![0x20, b'a', 0x7f, 0x80, 0xe5, 0xff]),
+                    1 => prop::sample::select(vec![b'"', b'\\', 0, 0x1f]),
+                ],
+                0..80,
             ),
         ) {
             let naive = bytes.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20);
