@@ -8,43 +8,42 @@ use crate::event::Millis;
 
 /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`; a naive time is read in `tz`.
 /// Returns `None` for anything else, including impossible dates (Feb 30).
+///
+/// The fixed part is matched as one 19-byte pattern, its fourteen digits checked
+/// together: an event's timestamps were 350 instructions each when read field by
+/// field with bounds checks (5 % of a replay's instructions).
 pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
-    let b = s.as_bytes();
-    if b.len() < 19 {
+    let (head, tail) = s.as_bytes().split_first_chunk::<19>()?;
+    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] =
+        *head
+    else {
+        return None;
+    };
+    let digits =
+        [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
+    if digits.iter().fold(0, |max, &d| max.max(d)) > 9 {
         return None;
     }
-    if b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let year = two_digits(b, 0)? * 100 + two_digits(b, 2)?;
-    let (month, day) = (two_digits(b, 5)?, two_digits(b, 8)?);
-    let (hour, min, sec) = (two_digits(b, 11)?, two_digits(b, 14)?, two_digits(b, 17)?);
-    let mut i = 19;
-    let mut millis = 0u32;
-    if b.get(i) == Some(&b'.') {
-        let start = i + 1;
-        let mut end = start;
-        while end < b.len() && b[end].is_ascii_digit() {
-            end += 1;
+    let pair = |i: usize| u32::from(digits[i]) * 10 + u32::from(digits[i + 1]);
+    let year = (pair(0) * 100 + pair(2)) as i32;
+    let (month, day) = (pair(4), pair(6));
+    let (hour, min, sec) = (pair(8), pair(10), pair(12));
+    let (millis, zone) = match tail {
+        [b'.', fraction @ ..] => {
+            let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
+            if !(1..=9).contains(&digits) {
+                return None;
+            }
+            let millis = fraction[..digits.min(3)]
+                .iter()
+                .fold(0, |m, &c| m * 10 + u32::from(c - b'0'))
+                * [100, 10, 1][digits.min(3) - 1];
+            (millis, &fraction[digits..])
         }
-        let digits = end - start;
-        if !(1..=9).contains(&digits) {
-            return None;
-        }
-        for k in 0..3 {
-            millis = millis * 10
-                + b.get(start + k)
-                    .filter(|_| k < digits)
-                    .map_or(0, |c| u32::from(c - b'0'));
-        }
-        i = end;
-    }
+        _ => (0, tail),
+    };
     // The four-digit year is in range; the rest is checked as chrono would (no leap
     // seconds: the contract has none).
-    let year = year as i32;
     if !(1..=12).contains(&month)
         || day == 0
         || i64::from(day) > days_in_month(year, month)
@@ -54,21 +53,20 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
     {
         return None;
     }
-    let offset_secs: i64 = match &b[i..] {
+    let offset_secs: i64 = match *zone {
         [] => {
             let local = NaiveDate::from_ymd_opt(year, month, day)?
                 .and_hms_milli_opt(hour, min, sec, millis)?;
             return Some(tz.instant_of_local(&local));
         }
         [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let h = i64::from(two_digits(b, i + 1)?);
-            let m = i64::from(two_digits(b, i + 4)?);
+        [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
+            let (h, m) = (two_digits(h0, h1)?, two_digits(m0, m1)?);
             if h > 23 || m > 59 {
                 return None;
             }
-            let v = h * 3600 + m * 60;
-            if *sign == b'-' {
+            let v = i64::from(h * 3600 + m * 60);
+            if sign == b'-' {
                 -v
             } else {
                 v
@@ -81,10 +79,9 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
     Some(secs * 1000 + i64::from(millis))
 }
 
-/// The two-digit number at `b[i..i + 2]`.
-fn two_digits(b: &[u8], i: usize) -> Option<u32> {
-    let tens = b.get(i)?.wrapping_sub(b'0');
-    let units = b.get(i + 1)?.wrapping_sub(b'0');
+/// The two-digit number of two ASCII digits.
+fn two_digits(tens: u8, units: u8) -> Option<u32> {
+    let (tens, units) = (tens.wrapping_sub(b'0'), units.wrapping_sub(b'0'));
     (tens < 10 && units < 10).then(|| u32::from(tens) * 10 + u32::from(units))
 }
 
@@ -116,6 +113,13 @@ mod tests {
         let base = parse_timestamp("2024-11-12T18:00:00+08:00", CST).unwrap();
         assert_eq!(a - base, 500);
         assert_eq!(b - base, 123);
+        // One to nine digits, the first three kept; ten are refused.
+        let digits = "9876543210";
+        for n in 1..=10 {
+            let text = format!("2024-11-12T18:00:00.{}+08:00", &digits[..n]);
+            let want = (n <= 9).then(|| base + [900, 980, 987][n.min(3) - 1]);
+            assert_eq!(parse_timestamp(&text, CST), want, "{text}");
+        }
     }
 
     #[test]
@@ -131,6 +135,11 @@ mod tests {
             "2024-11-12T18:00:00.1234567890Z",
             "2024-11-12T18:00:00Zjunk",
             "２０２４-11-12T18:00:00",
+            // Bytes just outside the digits, in digit places.
+            "2024-11-12T18:00:0/",
+            "2024-11-12T18:00:0:",
+            "2O24-11-12T18:00:00",
+            "2024-11-12T18:00:00+0a:00",
             "1731405600",
         ] {
             assert_eq!(parse_timestamp(s, CST), None, "{s:?}");
