@@ -13,7 +13,9 @@ mod time;
 mod wire;
 
 pub(crate) use decode::normalize_unit;
-pub use decode::{decode, DecodeCtx, Decoded, Reject, RejectReason, MAX_MESSAGE_BYTES};
+pub use decode::{
+    decode, decode_text, DecodeCtx, Decoded, Reject, RejectReason, MAX_MESSAGE_BYTES,
+};
 pub use encode::{encode, format_timestamp};
 pub(crate) use time::{civil_from_days, days_from_civil, days_in_month};
 pub use time::{month_of, parse_timestamp, Month, TimeZone};

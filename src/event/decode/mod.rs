@@ -119,17 +119,27 @@ impl DecodeCtx {
 
 /// Decodes one message. Never panics; a rejected message has no effect on anything.
 pub fn decode<'a>(bytes: &'a [u8], ctx: &DecodeCtx) -> Result<Decoded<'a>, Reject> {
-    use RejectReason::*;
     if bytes.len() > MAX_MESSAGE_BYTES {
-        return Err(Reject::whole(TooLarge));
+        return Err(Reject::whole(RejectReason::TooLarge));
     }
     // JSON text is UTF-8 (RFC 8259, 8.1): checked once for the whole message with
     // SIMD, instead of serde_json checking each string on its own with the standard
     // library's check (9 % of a replay's CPU time on the mostly Chinese text).
-    let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Reject::whole(InvalidJson))?;
+    let text =
+        simdutf8::basic::from_utf8(bytes).map_err(|_| Reject::whole(RejectReason::InvalidJson))?;
+    decode_text(text, ctx)
+}
+
+/// Decodes one message known to be UTF-8 (a replay checks a whole block of lines at
+/// once), deciding as [`decode`] does.
+pub fn decode_text<'a>(text: &'a str, ctx: &DecodeCtx) -> Result<Decoded<'a>, Reject> {
+    use RejectReason::*;
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Err(Reject::whole(TooLarge));
+    }
     let mut raw: Wire<Cow<'a, str>> = Wire::default();
     if let Err(e) = raw.read(text) {
-        return Err(Reject::whole(classify(bytes, &e)));
+        return Err(Reject::whole(classify(text.as_bytes(), &e)));
     }
     let tz = ctx.tz;
     let text = |v: Option<Cow<'a, str>>, field: &'static str, max: usize| {

@@ -245,6 +245,34 @@ mod tests {
     use super::*;
     use crate::config::EngineConfig;
 
+    /// A line that is not UTF-8 is rejected alone, whether its block is checked whole
+    /// (every line UTF-8) or line by line.
+    #[test]
+    fn a_line_that_is_not_utf8_is_rejected_alone() {
+        use std::sync::atomic::Ordering::Relaxed;
+
+        use crate::event::RejectReason;
+        let event = |order: &str| {
+            format!(
+                r#"{{"event_id":"{order}-1","order_id":"{order}","type":"received","at":"2023-01-01T00:00:39+08:00","center":"海口","channel":"phone","purpose":"complaint","disposition":"dispatch","category":"社会事业"}}"#
+            )
+            .into_bytes()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("good.jsonl");
+        std::fs::write(&good, [event("H1"), event("H2")].join(&b'\n')).unwrap();
+        let bad = dir.path().join("bad.jsonl");
+        let mut broken = event("H4");
+        broken[30] = 0xff;
+        std::fs::write(&bad, [event("H3"), broken, event("H5")].join(&b'\n')).unwrap();
+        let shared = Shared::new(EngineConfig::default(), None);
+        let board = Board::new();
+        let stats = replay(&[good, bad], &shared, &board, 2, AsOf::Watermark, None).unwrap();
+        assert_eq!((stats.lines, stats.applied, stats.rejected), (5, 4, 1));
+        let invalid = shared.stats.rejected[RejectReason::InvalidJson.index()].load(Relaxed);
+        assert_eq!(invalid, 1);
+    }
+
     #[test]
     fn a_file_that_cannot_be_opened_fails_the_replay_instead_of_hanging_it() {
         let (tx, rx) = mpsc::channel();
