@@ -216,6 +216,52 @@ pub(super) fn map_range(
     Ok((map, lines))
 }
 
+/// Gives back the pages of a mapped block that decoding has passed, a quarter of a
+/// block at a time, so that a worker holds about that much of the file resident
+/// rather than its whole block (a replay's peak resident size had the blocks of both
+/// workers in it, and a year's replay a few megabytes more than with read buffers).
+/// The pages stay in the page cache; the mapping is private and never written, so a
+/// read of a given-back page (none is made) would fault the same bytes in again.
+pub(super) struct Behind<'a> {
+    map: &'a memmap2::Mmap,
+    /// Offset below which the pages were given back.
+    done: usize,
+}
+
+impl<'a> Behind<'a> {
+    pub(super) fn new(map: &'a memmap2::Mmap) -> Self {
+        Behind { map, done: 0 }
+    }
+
+    /// Decoding has passed everything before `at` (an offset in the mapping).
+    pub(super) fn passed(&mut self, at: usize) {
+        const STEP: usize = BLOCK / 4;
+        const PAGE: usize = 4096;
+        if at < self.done + STEP {
+            return;
+        }
+        // Whole pages only: the page `at` is on is still being read.
+        let base = self.map.as_ptr() as usize;
+        let end = ((base + at) & !(PAGE - 1)).saturating_sub(base);
+        if end <= self.done {
+            return;
+        }
+        #[cfg(unix)]
+        // SAFETY: the mapping is private, of a file that is not written while it is
+        // replayed (the README says so), and never written through: giving pages
+        // back drops only the process's mapping of them, and the bytes behind them
+        // stay what they were. The range is within the mapping.
+        let _ = unsafe {
+            self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                self.done,
+                end - self.done,
+            )
+        };
+        self.done = end;
+    }
+}
+
 /// The lines that start in `start..end` of `data`: from the first line start at or
 /// after `start` through the end of the last line starting before `end`, which may
 /// run past it. Every line of `data` so belongs to exactly one range. A `start` after
@@ -344,6 +390,30 @@ mod tests {
                 assert_eq!(pieces.concat(), text, "blocks of {size} bytes");
             }
         }
+    }
+
+    #[test]
+    fn pages_given_back_behind_the_decoding_read_the_same_again() {
+        use std::io::Write;
+        let text: Vec<u8> = (0..BLOCK + 5000).map(|i| (i % 251) as u8).collect();
+        let mut file = tempfile::tempfile().unwrap();
+        file.write_all(&text).unwrap();
+        let map = map_from(&file, 0, text.len() as u64).unwrap();
+        let mut behind = Behind::new(&map);
+        for at in (0..text.len()).step_by(4000) {
+            behind.passed(at);
+            assert_eq!(map[at], text[at]);
+        }
+        assert!(
+            behind.done >= BLOCK / 2,
+            "given back as it went: {}",
+            behind.done
+        );
+        assert_eq!(
+            &map[..],
+            &text[..],
+            "a given-back page faults in the same bytes"
+        );
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
 use super::super::AsOf;
-use super::read::{lines, map_range};
+use super::read::{lines, map_range, Behind};
 use super::rejects::{Rejected, Report};
 use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared, WARM_BATCH};
@@ -121,8 +121,12 @@ impl Worker {
         // block that fails is checked line by line, so that a bad line is rejected
         // alone, as it would be by itself.
         let utf8 = simdutf8::basic::from_utf8(block).is_ok();
+        let mut behind = map.as_ref().map(Behind::new);
         for (i, line) in lines(block).enumerate() {
             newlines = i as u64;
+            if let Some(behind) = behind.as_mut() {
+                behind.passed(line.as_ptr() as usize - data.as_ptr() as usize);
+            }
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
                 msg = rest;
