@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
 use super::super::AsOf;
-use super::read::{lines, map_range, Behind};
+use super::read::{checked_lines, map_range, Behind};
 use super::rejects::{Rejected, Report};
 use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared, WARM_BATCH};
@@ -115,14 +115,8 @@ impl Worker {
         let mut max_at = Millis::MIN;
         let mut rejects = Vec::new();
         let mut newlines = 0;
-        let block = &data[range];
-        // One UTF-8 check of the whole block: a line's own check cost about as much
-        // again in its fixed costs (simdutf8 was 3 % of a Haikou replay's samples). A
-        // block that fails is checked line by line, so that a bad line is rejected
-        // alone, as it would be by itself.
-        let utf8 = simdutf8::basic::from_utf8(block).is_ok();
         let mut behind = map.as_ref().map(Behind::new);
-        for (i, line) in lines(block).enumerate() {
+        for (i, (line, utf8)) in checked_lines(&data[range]).enumerate() {
             newlines = i as u64;
             if let Some(behind) = behind.as_mut() {
                 behind.passed(line.as_ptr() as usize - data.as_ptr() as usize);
@@ -136,8 +130,9 @@ impl Worker {
             }
             counts.lines += 1;
             let decoded = if utf8 {
-                // SAFETY: `msg` is a piece of `block`, which is UTF-8, cut before
-                // ASCII bytes (`\n`, `\r`): on char boundaries, so UTF-8 too.
+                // SAFETY: `msg` is a piece of a line of a run that was checked UTF-8
+                // (`checked_lines`), cut before ASCII bytes (`\n`, `\r`): on char
+                // boundaries, so UTF-8 too.
                 decode_text(unsafe { std::str::from_utf8_unchecked(msg) }, &self.ctx)
             } else {
                 decode(msg, &self.ctx)
