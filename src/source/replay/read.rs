@@ -220,8 +220,8 @@ pub(super) fn map_range(
 /// block at a time, so that a worker holds about that much of the file resident
 /// rather than its whole block (a replay's peak resident size had the blocks of both
 /// workers in it, and a year's replay a few megabytes more than with read buffers).
-/// The pages stay in the page cache; the mapping is private and never written, so a
-/// read of a given-back page (none is made) would fault the same bytes in again.
+/// The pages stay in the page cache; the mapping is read-only, so a read of a
+/// given-back page (none is made) would fault the same bytes in again.
 pub(super) struct Behind<'a> {
     map: &'a memmap2::Mmap,
     /// Offset below which the pages were given back.
@@ -247,10 +247,10 @@ impl<'a> Behind<'a> {
             return;
         }
         #[cfg(unix)]
-        // SAFETY: the mapping is private, of a file that is not written while it is
-        // replayed (the README says so), and never written through: giving pages
-        // back drops only the process's mapping of them, and the bytes behind them
-        // stay what they were. The range is within the mapping.
+        // SAFETY: the mapping is read-only, of a file that is not written while it
+        // is replayed (the README says so): giving pages back drops only the
+        // process's mapping of them, and the bytes behind them stay what they were.
+        // The range is within the mapping.
         let _ = unsafe {
             self.map.unchecked_advise_range(
                 memmap2::UncheckedAdvice::DontNeed,
