@@ -193,9 +193,11 @@ impl Out<'_> {
 /// Maps `file` from `from` to `len`, its length when it was opened.
 fn map_from(file: &File, from: u64, len: u64) -> io::Result<memmap2::Mmap> {
     let size = usize::try_from(len - from).map_err(io::Error::other)?;
-    // SAFETY: the mapping is only read, as bytes. Its one hazard is a file cut shorter
-    // while it is mapped, which ends the process with SIGBUS on the next read past the
-    // new end; the README says not to truncate a file being replayed.
+    // SAFETY: the mapping is only read. Its hazards are another process's writes: a
+    // file cut shorter while it is mapped ends the process with SIGBUS on the next
+    // read past the new end, and one rewritten in place changes bytes under the
+    // decoder (a line checked as UTF-8 could stop being so). The README says not to
+    // truncate or rewrite a file being replayed.
     unsafe { memmap2::MmapOptions::new().offset(from).len(size).map(file) }
 }
 
