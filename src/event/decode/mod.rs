@@ -130,8 +130,8 @@ pub fn decode<'a>(bytes: &'a [u8], ctx: &DecodeCtx) -> Result<Decoded<'a>, Rejec
     decode_text(text, ctx)
 }
 
-/// Decodes one message known to be UTF-8 (a replay checks a whole block of lines at
-/// once), deciding as [`decode`] does.
+/// Decodes one message known to be UTF-8 (a replay checks a run of lines at once),
+/// deciding as [`decode`] does.
 pub fn decode_text<'a>(text: &'a str, ctx: &DecodeCtx) -> Result<Decoded<'a>, Reject> {
     use RejectReason::*;
     if text.len() > MAX_MESSAGE_BYTES {

@@ -160,7 +160,6 @@ impl<'de> Scanner<'de> {
         let rest = &self.text.as_bytes()[self.at..];
         if let Some(window) = rest.first_chunk::<16>() {
             let w = u128::from_le_bytes(*window);
-            // An index loop: `enumerate().skip(n)` was 1 % of a replay's instructions.
             for i in *next..Key::QUOTED.len() {
                 let q = &Key::QUOTED[i];
                 if w & q.mask == q.word {
