@@ -273,6 +273,48 @@ mod tests {
         assert_eq!(invalid, 1);
     }
 
+    /// Rejected lines keep their numbers in a file of many blocks, each mapped and
+    /// decoded a run at a time.
+    #[test]
+    fn rejected_lines_are_numbered_across_blocks_and_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.jsonl");
+        let lines: Vec<String> = (1..=16_000u64)
+            .map(|n| match n % 997 {
+                0 => format!("{{\"bad\": {n}"),
+                _ => format!(
+                    r#"{{"event_id":"E{n}","order_id":"O{n}","type":"received","at":"2023-01-01T00:00:39+08:00","center":"海口","channel":"phone","purpose":"complaint","disposition":"dispatch","category":"社会事业"}}"#
+                ),
+            })
+            .collect();
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        assert!(std::fs::metadata(&path).unwrap().len() > 3 * read::BLOCK as u64);
+        let shared = Shared::new(EngineConfig::default(), None);
+        let board = Board::new();
+        let mut dead = Vec::new();
+        let stats = replay(
+            &[path],
+            &shared,
+            &board,
+            2,
+            AsOf::Watermark,
+            Some(&mut dead),
+        )
+        .unwrap();
+        let numbers: Vec<u64> = dead
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                serde_json::from_slice::<serde_json::Value>(l).unwrap()["line"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect();
+        let want: Vec<u64> = (1..=16_000).filter(|n| n % 997 == 0).collect();
+        assert_eq!(stats.rejected, want.len() as u64);
+        assert_eq!(numbers, want, "the dead letters' line numbers");
+    }
+
     #[test]
     fn a_file_that_cannot_be_opened_fails_the_replay_instead_of_hanging_it() {
         let (tx, rx) = mpsc::channel();

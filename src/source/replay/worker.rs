@@ -6,7 +6,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::sync::Arc;
 
 use super::super::AsOf;
-use super::read::{checked_lines, map_range, Behind};
+use super::read::{checked_lines, mapped_runs};
 use super::rejects::{Rejected, Report};
 use super::{shard_of, Back, Block, Chunk, Msg, ReplayError, Routed};
 use crate::engine::{Outcome, Partition, Shared, WARM_BATCH};
@@ -38,6 +38,16 @@ pub(super) struct Links<'a> {
     pub(super) txs: &'a [Sender<Msg>],
     pub(super) back: &'a Sender<Back>,
     pub(super) reports: &'a Sender<Report>,
+}
+
+/// A block's events and rejects as its lines are decoded.
+struct Decoded {
+    /// By shard.
+    out: Vec<Routed>,
+    max_at: Millis,
+    rejects: Vec<Rejected>,
+    /// Newlines before the lines to decode next: their index in the block.
+    newlines: u64,
 }
 
 /// What a worker ends with: its shard, its counts, and the first read error.
@@ -76,51 +86,79 @@ impl Worker {
         (self.partition, counts, failed)
     }
 
-    /// Maps a block if it is a file range, decodes it and routes its events. Every
-    /// shard gets its share and the reject stage its report even when mapping failed
-    /// (as an empty block): the others wait for them.
+    /// Decodes a block, mapping it a run at a time if it is a file range, and routes
+    /// its events. Every shard gets its share and the reject stage its report even
+    /// when mapping failed (the lines before it, or none): the others wait for them.
     fn decode_block(
         &self,
         b: Block,
         links: &Links<'_>,
         counts: &mut Counts,
     ) -> Result<(), ReplayError> {
-        // A range is mapped here; the mapping goes, and its pages with it, once the
-        // block is decoded (its events' text is copied into the routed buffers).
-        let (map, range, failed) = match &b.chunk {
-            Chunk::Bytes(data) => (None, 0..data.len(), None),
-            Chunk::Range { file, start, end } => match map_range(file, *start, *end) {
-                Ok((map, lines)) => (Some(map), lines, None),
-                Err(source) => {
-                    let path = file.path.clone();
-                    (None, 0..0, Some(ReplayError::Read { path, source }))
-                }
-            },
-        };
-        let data: &[u8] = match (&b.chunk, &map) {
-            (Chunk::Bytes(data), _) => data,
-            (_, Some(map)) => map,
-            (_, None) => &[],
-        };
         let shards = links.txs.len();
+        let bytes = match &b.chunk {
+            Chunk::Bytes(data) => data.len(),
+            Chunk::Range { start, end, .. } => (end - start) as usize,
+        };
         // About 220 bytes of JSON per event, a third of them text that is kept.
-        let (events, text) = (range.len() / 200 / shards, range.len() / 3 / shards);
+        let (events, text) = (bytes / 200 / shards, bytes / 3 / shards);
         let mut spare = b.spare.into_iter();
-        let mut out: Vec<Routed> = (0..shards)
-            .map(|_| match spare.next() {
-                Some(r) => r.reuse(b.seq),
-                None => Routed::with_capacity(b.seq, events, text),
-            })
-            .collect();
-        let mut max_at = Millis::MIN;
-        let mut rejects = Vec::new();
-        let mut newlines = 0;
-        let mut behind = map.as_ref().map(Behind::new);
-        for (i, (line, utf8)) in checked_lines(&data[range]).enumerate() {
-            newlines = i as u64;
-            if let Some(behind) = behind.as_mut() {
-                behind.passed(line.as_ptr() as usize - data.as_ptr() as usize);
+        let mut block = Decoded {
+            out: (0..shards)
+                .map(|_| match spare.next() {
+                    Some(r) => r.reuse(b.seq),
+                    None => Routed::with_capacity(b.seq, events, text),
+                })
+                .collect(),
+            max_at: Millis::MIN,
+            rejects: Vec::new(),
+            newlines: 0,
+        };
+        let failed = match &b.chunk {
+            Chunk::Bytes(data) => {
+                self.decode_lines(data, &mut block, counts);
+                None
             }
+            // Each run's mapping goes, and its pages with it, once its lines are
+            // decoded (their events' text is copied into the routed buffers).
+            Chunk::Range { file, start, end } => {
+                mapped_runs(file, *start, *end).find_map(|mapped| match mapped {
+                    Ok((map, lines)) => {
+                        self.decode_lines(&map[lines], &mut block, counts);
+                        None
+                    }
+                    Err(source) => Some(ReplayError::Read {
+                        path: file.path.clone(),
+                        source,
+                    }),
+                })
+            }
+        };
+        if block.max_at != Millis::MIN {
+            self.shared.observe(block.max_at);
+        }
+        let _ = links.reports.send(Report {
+            seq: b.seq,
+            input: b.input,
+            newlines: block.newlines,
+            rejects: block.rejects,
+        });
+        for (shard, mut routed) in block.out.into_iter().enumerate() {
+            routed.max_at = block.max_at;
+            let _ = links.txs[shard].send(Msg::Routed(routed));
+        }
+        if let Chunk::Bytes(data) = b.chunk {
+            let _ = links.back.send(Back::Buffer(data));
+        }
+        failed.map_or(Ok(()), Err)
+    }
+
+    /// Decodes whole lines of a block (all of them, or a mapped run's) into `block`.
+    fn decode_lines(&self, data: &[u8], block: &mut Decoded, counts: &mut Counts) {
+        let shards = block.out.len();
+        let mut last = 0;
+        for (i, (line, utf8)) in checked_lines(data).enumerate() {
+            last = i as u64;
             let mut msg = line;
             while let [rest @ .., b'\r'] = msg {
                 msg = rest;
@@ -139,19 +177,19 @@ impl Worker {
             };
             match decoded {
                 Ok(ev) => {
-                    max_at = max_at.max(ev.at);
+                    block.max_at = block.max_at.max(ev.at);
                     let center = ev
                         .center
                         .as_deref()
                         .unwrap_or(&self.shared.config.default_center);
                     let shard = shard_of(center, &ev.order_id, shards);
-                    out[shard].push(ev);
+                    block.out[shard].push(ev);
                 }
                 Err(reject) => {
                     counts.rejected += 1;
                     self.shared.stats.reject(reject.reason);
-                    rejects.push(Rejected {
-                        index: i as u64,
+                    block.rejects.push(Rejected {
+                        index: block.newlines + i as u64,
                         reason: reject.reason,
                         field: reject.field,
                         message: self.keep_rejects.then(|| msg.to_vec()),
@@ -159,23 +197,9 @@ impl Worker {
                 }
             }
         }
-        if max_at != Millis::MIN {
-            self.shared.observe(max_at);
-        }
-        let _ = links.reports.send(Report {
-            seq: b.seq,
-            input: b.input,
-            newlines,
-            rejects,
-        });
-        for (shard, mut routed) in out.into_iter().enumerate() {
-            routed.max_at = max_at;
-            let _ = links.txs[shard].send(Msg::Routed(routed));
-        }
-        if let Chunk::Bytes(data) = b.chunk {
-            let _ = links.back.send(Back::Buffer(data));
-        }
-        failed.map_or(Ok(()), Err)
+        // The pieces after the lines' newlines: a run's lines end with one, so its
+        // last piece is empty and the next run's first line has its index.
+        block.newlines += last;
     }
 
     fn apply(&mut self, routed: &Routed, as_of: Millis, counts: &mut Counts) {

@@ -4,7 +4,7 @@
 //! CPU time, in the kernel), and on a cold page cache both cores share its faults.
 //! Standard input and pipes are read here, in blocks cut at line ends.
 //!
-//! - `map` — a file's block mapped, and its pages given back behind the decoding.
+//! - `map` — a file's block mapped a run at a time.
 //! - `lines` — which lines a block holds, and their UTF-8 checked a run at a time.
 
 use std::fs::File;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 pub(super) use self::lines::checked_lines;
 use self::map::map_from;
-pub(super) use self::map::{map_range, Behind};
+pub(super) use self::map::mapped_runs;
 use super::{Back, Block, Chunk, Msg, OpenFile, ReplayError, Routed};
 
 mod lines;
@@ -23,8 +23,8 @@ mod map;
 
 /// Input is cut into blocks of about this size.
 pub(super) const BLOCK: usize = 1 << 20;
-/// How far ahead of the decoding a mapped block is read (its UTF-8 checked) and how
-/// far behind it its pages are given back: about what a worker holds of the file.
+/// A mapped block is mapped and decoded this much at a time, and lines have their UTF-8
+/// checked this much at a time: about what a worker holds of the file.
 const RUN: usize = BLOCK / 4;
 /// Blocks sent and not yet applied by every shard: a block and its routed copies are
 /// held until then.
