@@ -117,7 +117,9 @@ fn position(sparse: &[(u16, i32)], key: u16) -> Result<usize, usize> {
     // first < key < last: at least two buckets, and the answer is in 1..len - 1.
     let end = sparse.len() - 1;
     let guess = usize::from(key - first) * end / usize::from(last - first);
-    // A range (lo, hi] holding the answer: sparse[lo] < key <= sparse[hi].
+    // A range (lo, hi] holding the answer: sparse[lo] < key <= sparse[hi]. The steps
+    // end: going up they stop at the last bucket at the latest, going down at the
+    // first, since first < key < last.
     let (mut lo, mut hi) = (guess, guess);
     let mut step = 1;
     if sparse[guess].0 < key {
