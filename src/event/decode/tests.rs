@@ -264,3 +264,18 @@ fn plainly_nfc_is_its_character_ranges() {
         assert_eq!(super::plainly_nfc(&buf), want, "{buf:?}");
     }
 }
+
+#[test]
+fn trim_is_the_standard_trim() {
+    // Every character: alone, at either end of a name and at both.
+    let mut buf = String::new();
+    for c in (0..=0x10FFFF).filter_map(char::from_u32) {
+        for parts in [&[c][..], &['局', c], &[c, '局'], &[c, 'a', c], &[c, c]] {
+            buf.clear();
+            buf.extend(parts);
+            assert_eq!(super::trim(&buf), buf.trim(), "{buf:?}");
+        }
+    }
+    assert_eq!(super::trim(" 局\u{3000}"), "局");
+    assert_eq!(super::trim("\u{A0}"), "");
+}
