@@ -71,7 +71,9 @@ macro_rules! fields {
 
         impl<'de> Wire<Cow<'de, str>> {
             /// Stores a scanned value in the field `key` names; false if the field
-            /// does not take a value of that type.
+            /// does not take a value of that type. Inlined into the scanners, where
+            /// a call cost more than the store.
+            #[inline(always)]
             fn put(&mut self, key: Key, value: Scalar<'de>) -> bool {
                 match key {
                     $(Key::$variant => Store::store(&mut self.$slot, value),)+

@@ -6,11 +6,22 @@ use std::borrow::Cow;
 
 use super::{Key, Seen, Wire};
 
+mod compact;
+
 impl<'de> Wire<Cow<'de, str>> {
     /// Reads `text` if it is the common case, filling `self` exactly as serde would;
     /// anything else (`None`, `self` partly filled) is left to serde, which also words
     /// the error. A decode takes 12 % less time (`cargo bench --bench engine`).
     pub(super) fn scan(&mut self, text: &'de str) -> Option<()> {
+        if self.scan_compact(text).is_some() {
+            return Some(());
+        }
+        *self = Wire::default();
+        self.scan_tokens(text)
+    }
+
+    /// [`Wire::scan`] token by token, whitespace allowed (`None`: `self` partly filled).
+    fn scan_tokens(&mut self, text: &'de str) -> Option<()> {
         let mut s = Scanner { text, at: 0 };
         s.skip_ws();
         s.eat(b'{')?;
@@ -55,6 +66,7 @@ pub(super) trait Store<'de> {
 }
 
 impl<'de> Store<'de> for Option<Cow<'de, str>> {
+    #[inline(always)]
     fn store(&mut self, value: Scalar<'de>) -> bool {
         match value {
             Scalar::Str(s) => *self = Some(Cow::Borrowed(s)),
@@ -66,6 +78,7 @@ impl<'de> Store<'de> for Option<Cow<'de, str>> {
 }
 
 impl Store<'_> for Option<bool> {
+    #[inline(always)]
     fn store(&mut self, value: Scalar<'_>) -> bool {
         match value {
             Scalar::Bool(b) => *self = Some(b),
@@ -157,23 +170,11 @@ impl<'de> Scanner<'de> {
     /// matches a quoted key of the contract is exactly that key: the closing quote is
     /// part of what is compared, and the contract's keys have no escapes.
     fn key(&mut self, next: &mut usize) -> Option<Key> {
-        let rest = &self.text.as_bytes()[self.at..];
-        if let Some(window) = rest.first_chunk::<16>() {
-            let w = u128::from_le_bytes(*window);
-            for i in *next..Key::QUOTED.len() {
-                let q = &Key::QUOTED[i];
-                if w & q.mask == q.word {
-                    self.at += q.len;
-                    *next = i + 1;
-                    return Some(Key::ALL[i]);
-                }
-            }
+        if let Some((key, len)) = quoted_key(&self.text.as_bytes()[self.at..], next) {
+            self.at += len;
+            return Some(key);
         }
-        let key = Key::of(self.string()?);
-        if !matches!(key, Key::Other) {
-            *next = key as usize + 1;
-        }
-        Some(key)
+        Some(named_key(self.string()?, next))
     }
 
     fn scalar(&mut self) -> Option<Scalar<'de>> {
@@ -188,6 +189,24 @@ impl<'de> Scanner<'de> {
         self.at += len;
         Some(value)
     }
+}
+
+/// The contract's key `rest` starts with, quotes included, and its length in bytes, if
+/// it is one of the keys from `next` on (see [`Scanner::key`]); `next` moves past it.
+fn quoted_key(rest: &[u8], next: &mut usize) -> Option<(Key, usize)> {
+    let w = u128::from_le_bytes(*rest.first_chunk::<16>()?);
+    let i = (*next..Key::QUOTED.len()).find(|&i| w & Key::QUOTED[i].mask == Key::QUOTED[i].word)?;
+    *next = i + 1;
+    Some((Key::ALL[i], Key::QUOTED[i].len))
+}
+
+/// The key named `name` (without its quotes); `next` moves past a key of the contract.
+fn named_key(name: &str, next: &mut usize) -> Key {
+    let key = Key::of(name);
+    if !matches!(key, Key::Other) {
+        *next = key as usize + 1;
+    }
+    key
 }
 
 /// Where the first `"`, `\` or control character of `bytes` is: sixteen bytes at a

@@ -160,3 +160,68 @@ proptest! {
         }
     }
 }
+
+/// What the compact reading and the token scanner make of `text`.
+fn compact_and_tokens(text: &str) -> (Option<Read<'_>>, Option<Read<'_>>) {
+    let mut compact = Wire::default();
+    let compact = compact.scan_compact(text).map(|()| compact);
+    let mut tokens = Wire::default();
+    let tokens = tokens.scan_tokens(text).map(|()| tokens);
+    (compact, tokens)
+}
+
+#[test]
+fn the_compact_reading_takes_what_producers_write() {
+    let long = format!(r#"{{"event_id":"{}","type":"x"}}"#, "局".repeat(200));
+    for text in [
+        r#"{"event_id":"H1-1","order_id":"H1","type":"received","at":"2023-01-01T00:00:39+08:00","center":"海口","channel":"phone","purpose":"complaint","disposition":"dispatch","category":"社会事业"}"#,
+        r#"{"type":"callback","contacted":false,"resolved":null,"x":true,"satisfaction":"satisfied"}"#,
+        r#"{"resolved":true,"unit":"市水务局","event_id":"e","at_":"1","at":"2"}"#,
+        r#"{"x":"1","unit":null,"x":false}"#,
+        r#"{"unit":"市公安局 Haikou"}"#,
+        "{}",
+    ] {
+        let (compact, tokens) = compact_and_tokens(text);
+        let compact = compact.unwrap_or_else(|| panic!("not read compact: {text}"));
+        assert_eq!(Some(compact), tokens, "{text}");
+    }
+    // Whitespace between tokens, or a line longer than the quote map: the token
+    // scanner's. An escape or a control character: serde's.
+    for (text, scanned) in [
+        (r#"{"type": "x"}"#, true),
+        (" {\"type\":\"x\"}", true),
+        ("{\"type\":\"x\"}\n", true),
+        (long.as_str(), true),
+        (r#"{"event_id":"a\"b"}"#, false),
+        ("{\"event_id\":\"a\tb\"}", false),
+    ] {
+        let (compact, tokens) = compact_and_tokens(text);
+        assert!(compact.is_none(), "read compact: {text}");
+        assert_eq!(tokens.is_some(), scanned, "{text}");
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4096))]
+    /// Objects as producers write them, and broken ones: the compact reading takes
+    /// exactly those the token scanner takes that have no whitespace between tokens
+    /// and no escape or control character, and reads them the same.
+    #[test]
+    fn the_compact_reading_is_the_token_scanners_without_whitespace(
+        members in prop::collection::vec((key(), piece()), 0..8),
+        noise in prop::collection::vec((any::<prop::sample::Index>(), piece()), 0..2),
+    ) {
+        let mut parts: Vec<String> = members.iter().map(|(k, v)| format!("{k}:{v}")).collect();
+        for (at, p) in noise {
+            let i = at.index(parts.len() + 1);
+            parts.insert(i, p.to_string());
+        }
+        let text = format!("{{{}}}", parts.join(","));
+        let (compact, tokens) = compact_and_tokens(&text);
+        let plain = !text.bytes().any(|b| b == b'\\' || b <= b' ');
+        match compact {
+            Some(c) => prop_assert_eq!(Some(c), tokens, "{}", text),
+            None => prop_assert!(!plain || tokens.is_none(), "not read compact: {}", text),
+        }
+    }
+}
