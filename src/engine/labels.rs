@@ -30,6 +30,27 @@ fn hash(name: &str) -> u64 {
     FxBuildHasher.hash_one(name)
 }
 
+/// `a == b` for names as short as labels are (a unit's is 20-30 bytes of UTF-8): two
+/// overlapping words from each end, compared in place, where the library's comparison
+/// called `memcmp` for every look-up (two or three an event).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    fn ends<const N: usize>(s: &[u8]) -> ([u8; N], [u8; N]) {
+        let head = s.first_chunk::<N>().copied().unwrap_or([0; N]);
+        let tail = s.last_chunk::<N>().copied().unwrap_or([0; N]);
+        (head, tail)
+    }
+    if a.len() != b.len() {
+        return false;
+    }
+    match a.len() {
+        0..=3 => a.iter().zip(b).all(|(x, y)| x == y),
+        4..=7 => ends::<4>(a) == ends::<4>(b),
+        8..=15 => ends::<8>(a) == ends::<8>(b),
+        16..=32 => ends::<16>(a) == ends::<16>(b),
+        _ => a == b,
+    }
+}
+
 impl Interner {
     /// The id of `name` with one more reference (a new id if it was not held).
     pub fn intern(&mut self, name: &str) -> LabelId {
@@ -38,7 +59,7 @@ impl Interner {
         if let Some(&id) = self.index.find(h, |&id| {
             entries[id as usize]
                 .as_ref()
-                .is_some_and(|e| *e.name == *name)
+                .is_some_and(|e| same(e.name.as_bytes(), name.as_bytes()))
         }) {
             if let Some(e) = self.entries[id as usize].as_mut() {
                 e.refs += 1;
@@ -73,7 +94,7 @@ impl Interner {
             .find(hash(name), |&id| {
                 entries[id as usize]
                     .as_ref()
-                    .is_some_and(|e| *e.name == *name)
+                    .is_some_and(|e| same(e.name.as_bytes(), name.as_bytes()))
             })
             .copied()
     }
@@ -127,6 +148,24 @@ impl Interner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn same_is_equality() {
+        // Every length around the word sizes, equal, differing in any one byte, and
+        // one byte longer.
+        for len in 0..=66 {
+            let a: Vec<u8> = (0..len).map(|i| (i * 7 + 1) as u8).collect();
+            assert!(same(&a, &a.clone()), "{len}");
+            for i in 0..len {
+                let mut b = a.clone();
+                b[i] ^= 0x80;
+                assert!(!same(&a, &b), "{len}, byte {i}");
+            }
+            let mut longer = a.clone();
+            longer.push(0);
+            assert!(!same(&a, &longer), "{len}");
+        }
+    }
 
     #[test]
     fn the_last_release_frees_the_slot_for_reuse() {
