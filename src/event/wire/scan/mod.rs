@@ -1,6 +1,10 @@
 //! Reading the common case of a [`Wire`] without serde: a flat object whose keys and
 //! string values have no escapes, and whose values are strings, `true`, `false` or
 //! `null`. Anything else is left to serde.
+//!
+//! - `compact` — such an object with no whitespace between its tokens (what producers
+//!   write), read from the positions of its quotes;
+//! - `mod.rs` — any other, token by token ([`Scanner`]).
 
 use std::borrow::Cow;
 
