@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::{named_key, quoted_key, Scalar};
+use super::{named_key, quoted_key, special16, Scalar};
 use crate::event::wire::{Seen, Wire};
 
 /// Longer lines are left to the scanner (an event is about 220 bytes).
@@ -36,7 +36,7 @@ impl Quotes {
             };
             let (mut quotes, mut special) = (0, 0);
             for (i, block) in group.chunks_exact(16).enumerate() {
-                let (q, s) = classify(block.try_into().ok()?);
+                let (q, s) = special16(block.try_into().ok()?);
                 quotes |= u64::from(q) << (16 * i);
                 special |= s;
             }
@@ -58,35 +58,6 @@ impl Quotes {
         }
         Some(word * 64 + bits.trailing_zeros() as usize)
     }
-}
-
-/// One bit per byte of `block` that is a quote, and one per byte that is a backslash
-/// or a control character (SSE2, which every x86-64 processor has).
-#[cfg(target_arch = "x86_64")]
-fn classify(block: &[u8; 16]) -> (u16, u16) {
-    use std::arch::x86_64::{
-        _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    // SAFETY: SSE2 is in x86-64's baseline, and the unaligned load reads exactly the
-    // sixteen bytes of `block`.
-    unsafe {
-        let v = _mm_loadu_si128(block.as_ptr().cast());
-        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-        // Below 0x20 (unsigned): the byte is its own minimum with 0x1f.
-        let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        (
-            _mm_movemask_epi8(quote) as u16,
-            _mm_movemask_epi8(_mm_or_si128(backslash, control)) as u16,
-        )
-    }
-}
-
-#[cfg(not(target_arch = "x86_64"))]
-fn classify(block: &[u8; 16]) -> (u16, u16) {
-    let bits = |f: fn(u8) -> bool| (0..16).fold(0u16, |m, i| m | (u16::from(f(block[i])) << i));
-    (bits(|b| b == b'"'), bits(|b| b == b'\\' || b < 0x20))
 }
 
 impl<'de> Wire<Cow<'de, str>> {

@@ -221,7 +221,8 @@ fn special(bytes: &[u8]) -> Option<usize> {
     let mut at = 0;
     #[cfg(target_arch = "x86_64")]
     while let Some(block) = bytes.get(at..).and_then(<[u8]>::first_chunk::<16>) {
-        let found = special16(block);
+        let (quotes, others) = special16(block);
+        let found = quotes | others;
         if found != 0 {
             return Some(at + found.trailing_zeros() as usize);
         }
@@ -252,10 +253,10 @@ fn special(bytes: &[u8]) -> Option<usize> {
         .map(|i| at + i)
 }
 
-/// One bit per byte of `block` that is `"`, `\` or a control character (SSE2, which
-/// every x86-64 processor has).
+/// One bit per byte of `block` that is `"`, and one per byte that is `\` or a control
+/// character: what both readers look for (SSE2, which every x86-64 processor has).
 #[cfg(target_arch = "x86_64")]
-fn special16(block: &[u8; 16]) -> u32 {
+fn special16(block: &[u8; 16]) -> (u16, u16) {
     use std::arch::x86_64::{
         _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
@@ -268,8 +269,17 @@ fn special16(block: &[u8; 16]) -> u32 {
         let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
         // Below 0x20 (unsigned): the byte is its own minimum with 0x1f.
         let control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
-        _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control)) as u32
+        (
+            _mm_movemask_epi8(quote) as u16,
+            _mm_movemask_epi8(_mm_or_si128(backslash, control)) as u16,
+        )
     }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn special16(block: &[u8; 16]) -> (u16, u16) {
+    let bits = |f: fn(u8) -> bool| (0..16).fold(0u16, |m, i| m | (u16::from(f(block[i])) << i));
+    (bits(|b| b == b'"'), bits(|b| b == b'\\' || b < 0x20))
 }
 
 #[cfg(test)]
