@@ -1,6 +1,8 @@
 //! The contract's timestamps: RFC 3339 with an offset, or naive local time read in the
 //! configured zone.
 
+use std::cell::Cell;
+
 use chrono::NaiveDate;
 
 use super::{days_from_civil, days_in_month, TimeZone};
@@ -9,25 +11,23 @@ use crate::event::Millis;
 /// Parses `YYYY-MM-DD[T ]HH:MM:SS[.fraction][Z|±HH:MM]`; a naive time is read in `tz`.
 /// Returns `None` for anything else, including impossible dates (Feb 30).
 ///
-/// The fixed part is matched as one 19-byte pattern, its fourteen digits checked
-/// together: an event's timestamps were 350 instructions each when read field by
-/// field with bounds checks (5 % of a replay's instructions).
+/// The fixed part is matched as one 19-byte pattern, its digits checked together: an
+/// event's timestamps were 350 instructions each when read field by field with bounds
+/// checks (5 % of a replay's instructions). The date is read through [`Date::of`],
+/// which remembers the last ones.
 pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
     let (head, tail) = s.as_bytes().split_first_chunk::<19>()?;
-    let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1, b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] =
-        *head
-    else {
+    let (date, time) = head.split_first_chunk::<10>()?;
+    let date = Date::of(date)?;
+    let [b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] = *time else {
         return None;
     };
-    let digits =
-        [y0, y1, y2, y3, mo0, mo1, d0, d1, h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
+    let digits = [h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
     if digits.iter().fold(0, |max, &d| max.max(d)) > 9 {
         return None;
     }
     let pair = |i: usize| u32::from(digits[i]) * 10 + u32::from(digits[i + 1]);
-    let year = (pair(0) * 100 + pair(2)) as i32;
-    let (month, day) = (pair(4), pair(6));
-    let (hour, min, sec) = (pair(8), pair(10), pair(12));
+    let (hour, min, sec) = (pair(0), pair(2), pair(4));
     let (millis, zone) = match tail {
         [b'.', fraction @ ..] => {
             let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -42,20 +42,13 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         _ => (0, tail),
     };
-    // The four-digit year is in range; the rest is checked as chrono would (no leap
-    // seconds: the contract has none).
-    if !(1..=12).contains(&month)
-        || day == 0
-        || i64::from(day) > days_in_month(year, month)
-        || hour > 23
-        || min > 59
-        || sec > 59
-    {
+    // As chrono would check them (no leap seconds: the contract has none).
+    if hour > 23 || min > 59 || sec > 59 {
         return None;
     }
     let offset_secs: i64 = match *zone {
         [] => {
-            let local = NaiveDate::from_ymd_opt(year, month, day)?
+            let local = NaiveDate::from_ymd_opt(date.year, date.month, date.day)?
                 .and_hms_milli_opt(hour, min, sec, millis)?;
             return Some(tz.instant_of_local(&local));
         }
@@ -74,9 +67,72 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         _ => return None,
     };
-    let secs = days_from_civil(year, month, day) * 86_400 + i64::from(hour * 3600 + min * 60 + sec)
-        - offset_secs;
+    let secs = date.days * 86_400 + i64::from(hour * 3600 + min * 60 + sec) - offset_secs;
     Some(secs * 1000 + i64::from(millis))
+}
+
+/// A valid calendar date of a timestamp and its day number.
+#[derive(Debug, Clone, Copy)]
+struct Date {
+    /// The ten bytes `YYYY-MM-DD` it was read from, as one number.
+    text: u128,
+    year: i32,
+    month: u32,
+    day: u32,
+    days: i64,
+}
+
+/// Dates remembered per thread, by their day of month's last digits.
+const REMEMBERED: usize = 8;
+
+thread_local! {
+    /// The dates read last on this thread. An input's timestamps come in time order,
+    /// mostly, so most share the date of an event shortly before; an assignment's
+    /// deadline is some days later, in another place. The memo saves the date's checks
+    /// and its day number.
+    static DATES: [Cell<Option<Date>>; REMEMBERED] = const { [const { Cell::new(None) }; REMEMBERED] };
+}
+
+impl Date {
+    /// The date written `YYYY-MM-DD` in `b`; `None` if it is not one.
+    fn of(b: &[u8; 10]) -> Option<Date> {
+        let mut text = [0u8; 16];
+        text[..10].copy_from_slice(b);
+        let text = u128::from_le_bytes(text);
+        let place = usize::from(b[9].wrapping_add(b[8].wrapping_mul(2))) % REMEMBERED;
+        DATES.with(|dates| {
+            let place = &dates[place];
+            if let Some(date) = place.get().filter(|d| d.text == text) {
+                return Some(date);
+            }
+            let date = Date::read(b, text)?;
+            place.set(Some(date));
+            Some(date)
+        })
+    }
+
+    fn read(b: &[u8; 10], text: u128) -> Option<Date> {
+        let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1] = *b else {
+            return None;
+        };
+        let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1].map(|c| c.wrapping_sub(b'0'));
+        if digits.iter().fold(0, |max, &d| max.max(d)) > 9 {
+            return None;
+        }
+        let pair = |i: usize| u32::from(digits[i]) * 10 + u32::from(digits[i + 1]);
+        // The four-digit year is in range; month and day are checked as chrono would.
+        let (year, month, day) = ((pair(0) * 100 + pair(2)) as i32, pair(4), pair(6));
+        if !(1..=12).contains(&month) || day == 0 || i64::from(day) > days_in_month(year, month) {
+            return None;
+        }
+        Some(Date {
+            text,
+            year,
+            month,
+            day,
+            days: days_from_civil(year, month, day),
+        })
+    }
 }
 
 /// The two-digit number of two ASCII digits.
@@ -162,6 +218,34 @@ mod tests {
                 .and_then(|date| date.and_hms_milli_opt(h, mi, s, ms))
                 .map(|local| local.and_utc().timestamp_millis() - offset * 1000);
             proptest::prop_assert_eq!(parse_timestamp(&text, CST), want, "{}", text);
+        }
+    }
+
+    /// What chrono reads in `text` (`YYYY-MM-DDTHH:MM:SS+08:00` only).
+    fn chronos(text: &str) -> Option<Millis> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|t| t.timestamp_millis())
+    }
+
+    proptest::proptest! {
+        /// A remembered date is reused only for the same ten bytes: timestamps read
+        /// one after another, the second's date one byte away from the first's.
+        #[test]
+        fn the_remembered_date_is_the_one_written(
+            (y, mo, d) in (1990i32..=2030, 1u32..=12, 1u32..=31),
+            (at, to) in (0usize..10, 0u8..=9),
+            (h, mi, s) in (0u32..=23, 0u32..=59, 0u32..=59),
+        ) {
+            let first = format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}+08:00");
+            let mut second = first.clone().into_bytes();
+            if second[at].is_ascii_digit() {
+                second[at] = b'0' + to;
+            }
+            let second = String::from_utf8(second).unwrap();
+            for text in [&first, &second, &first, &first, &second] {
+                proptest::prop_assert_eq!(parse_timestamp(text, CST), chronos(text), "{}", text);
+            }
         }
     }
 
