@@ -87,6 +87,11 @@ impl Interner {
         id
     }
 
+    /// Whether `id` is the id of `name` (a guess checked without hashing).
+    pub fn is(&self, id: LabelId, name: &str) -> bool {
+        matches!(self.entries.get(id as usize), Some(Some(e)) if same(e.name.as_bytes(), name.as_bytes()))
+    }
+
     /// The id of `name` if it is held, without taking a reference.
     pub fn get(&self, name: &str) -> Option<LabelId> {
         let entries = &self.entries;

@@ -15,6 +15,7 @@ mod publish;
 mod retention;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,6 +48,8 @@ pub struct Partition {
     labels: Interner,
     default_center: LabelId,
     default_category: LabelId,
+    /// The centre an order was last looked up under ([`Partition::held_center`]).
+    last_center: Cell<LabelId>,
     orders: Orders,
     big: HashMap<u32, Big, FxBuildHasher>,
     /// Busy orders with stashed events, to settle before the counters are read.
@@ -81,6 +84,7 @@ impl Partition {
             labels,
             default_center,
             default_category,
+            last_center: Cell::new(default_center),
             orders: Orders::default(),
             big: HashMap::default(),
             stale: Vec::new(),
