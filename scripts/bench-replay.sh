@@ -6,7 +6,7 @@
 #   (a) a Haikou month (simulate --profile haikou --orders 228673 --month 2023-01), and
 #   (b) a province: 10 centres x a Haikou month, distinct ids, `center` set, interleaved.
 # Prints medians of BENCH_RUNS runs, the ratios DuckDB / hotline-pulse, the province /
-# Haikou time ratio (linearity), max RSS (GNU time), bytes per tracked order, CPU
+# Haikou time ratio (linearity; each run times both streams), max RSS (GNU time), bytes per tracked order, CPU
 # utilisation ((user + sys) / wall), and checks that both tools give the same table.
 #
 # Needs python3 (DuckDB is pip-installed into target/tools/python when missing) and GNU
@@ -51,37 +51,60 @@ fi
 read -r _ _ _ RSS_EMPTY_KIB < <(run_replay "$BENCH_WORK/empty.jsonl" /dev/null)
 
 declare -A EVENTS BYTES ORDERS_HELD APPROX HP_S HP_CPU HP_RSS DK_S DK_Q DK_CPU DK_RSS CHECK
+# Per stream, each run's figures (space-separated), in run order.
+declare -A RUN_HP_S RUN_HP_CPU RUN_HP_RSS RUN_DK_S RUN_DK_Q RUN_DK_CPU RUN_DK_RSS
 for s in "${STREAMS[@]}"; do
   f=${FILE[$s]}
   EVENTS[$s]=$(wc -l <"$f")
   BYTES[$s]=$(stat -c %s "$f")
-  bench_log "== $s: ${EVENTS[$s]} events, $((BYTES[$s] / 1000000)) MB"
   mem=$("$MEMORY" "$f")
   ORDERS_HELD[$s]=$(json_num "$mem" orders)
   APPROX[$s]=$(json_num "$mem" approx_bytes_per_order)
-  bench_log "   engine's own count: $mem"
-  hp_s=() hp_cpu=() hp_rss=() dk_s=() dk_q=() dk_cpu=() dk_rss=()
-  for r in $(seq "$RUNS"); do
+  bench_log "== $s: ${EVENTS[$s]} events, $((BYTES[$s] / 1000000)) MB; engine's own count: $mem"
+done
+# Every run times both streams, one after the other, so that the province / Haikou
+# ratio (linearity) divides two times taken under the same load: on this shared
+# machine the load moves by tens of percent within minutes, and timing all of one
+# stream's runs before the other's put that drift into the ratio.
+for r in $(seq "$RUNS"); do
+  order=("${STREAMS[@]}")
+  ((r % 2)) || order=($(printf '%s\n' "${STREAMS[@]}" | tac))
+  for s in "${order[@]}"; do
+    f=${FILE[$s]}
     # Alternate which tool goes first; each is timed on a warm page cache.
     for tool in $( ((r % 2)) && echo "hp duck" || echo "duck hp"); do
       warm "$f"
       if [[ $tool == hp ]]; then
         read -r wall user sys kib < <(run_replay "$f" "$BENCH_WORK/$s.json")
-        hp_s+=("$wall") hp_rss+=("$kib") hp_cpu+=("$(calc "($user + $sys) / $wall")")
-        bench_log "   hotline-pulse run $r: ${wall} s, user ${user} s, sys ${sys} s, max RSS ${kib} KiB"
+        RUN_HP_S[$s]+=" $wall" RUN_HP_RSS[$s]+=" $kib"
+        RUN_HP_CPU[$s]+=" $(calc "($user + $sys) / $wall")"
+        bench_log "   $s, hotline-pulse run $r: ${wall} s, user ${user} s, sys ${sys} s, max RSS ${kib} KiB"
       else
         read -r wall user sys kib q < <(run_duckdb "$f" "$BENCH_WORK/$s.tsv")
-        dk_s+=("$wall") dk_q+=("$q") dk_rss+=("$kib") dk_cpu+=("$(calc "($user + $sys) / $wall")")
-        bench_log "   duckdb run $r: ${wall} s (query ${q} s), user ${user} s, sys ${sys} s, max RSS ${kib} KiB"
+        RUN_DK_S[$s]+=" $wall" RUN_DK_Q[$s]+=" $q" RUN_DK_RSS[$s]+=" $kib"
+        RUN_DK_CPU[$s]+=" $(calc "($user + $sys) / $wall")"
+        bench_log "   $s, duckdb run $r: ${wall} s (query ${q} s), user ${user} s, sys ${sys} s, max RSS ${kib} KiB"
       fi
     done
   done
-  HP_S[$s]=$(median "${hp_s[@]}") HP_CPU[$s]=$(median "${hp_cpu[@]}") HP_RSS[$s]=$(median "${hp_rss[@]}")
-  DK_S[$s]=$(median "${dk_s[@]}") DK_Q[$s]=$(median "${dk_q[@]}")
-  DK_CPU[$s]=$(median "${dk_cpu[@]}") DK_RSS[$s]=$(median "${dk_rss[@]}")
+done
+for s in "${STREAMS[@]}"; do
+  # shellcheck disable=SC2086 # the run lists split into their numbers
+  HP_S[$s]=$(median ${RUN_HP_S[$s]}) HP_CPU[$s]=$(median ${RUN_HP_CPU[$s]}) HP_RSS[$s]=$(median ${RUN_HP_RSS[$s]})
+  # shellcheck disable=SC2086
+  DK_S[$s]=$(median ${RUN_DK_S[$s]}) DK_Q[$s]=$(median ${RUN_DK_Q[$s]})
+  # shellcheck disable=SC2086
+  DK_CPU[$s]=$(median ${RUN_DK_CPU[$s]}) DK_RSS[$s]=$(median ${RUN_DK_RSS[$s]})
   CHECK[$s]=$(PYTHONPATH=$BENCH_PYTHONPATH python3 "$BENCH_ROOT/scripts/bench-duckdb.py" \
     compare "$BENCH_WORK/$s.json" "$BENCH_WORK/$s.tsv" || true)
 done
+# Each run's own province / Haikou ratio.
+PAIRED=()
+if [[ -n ${FILE[province]:-} ]]; then
+  read -ra hk_runs <<<"${RUN_HP_S[haikou]}"
+  read -ra pv_runs <<<"${RUN_HP_S[province]}"
+  for i in "${!hk_runs[@]}"; do PAIRED+=("$(calc "${pv_runs[$i]} / ${hk_runs[$i]}")"); done
+fi
 
 # --- memory over a year -----------------------------------------------------------------
 if [[ ${BENCH_YEAR:-0} == 1 ]]; then
@@ -139,6 +162,7 @@ if [[ -n ${FILE[province]:-} ]]; then
   printf '  province <= 10.5x Haikou time (linear):     %sx for %sx the events  %s\n' \
     "$(calc "${HP_S[$pv]} / ${HP_S[$hk]}")" "$(calc "${EVENTS[$pv]} / ${EVENTS[$hk]}")" \
     "$(verdict "${HP_S[$pv]} / ${HP_S[$hk]} <= 10.5")"
+  printf '    each run'"'"'s own ratio: %s (median %sx)\n' "${PAIRED[*]}" "$(median "${PAIRED[@]}")"
   printf '  province >= 3x faster than DuckDB:          %sx (query only %sx)  %s\n' \
     "$(calc "${DK_S[$pv]} / ${HP_S[$pv]}")" "$(calc "${DK_Q[$pv]} / ${HP_S[$pv]}")" \
     "$(verdict "${DK_Q[$pv]} / ${HP_S[$pv]} >= 3")"
