@@ -22,12 +22,7 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
     let [b'T' | b' ', h0, h1, b':', mi0, mi1, b':', s0, s1] = *time else {
         return None;
     };
-    let digits = [h0, h1, mi0, mi1, s0, s1].map(|c| c.wrapping_sub(b'0'));
-    if digits.iter().fold(0, |max, &d| max.max(d)) > 9 {
-        return None;
-    }
-    let pair = |i: usize| u32::from(digits[i]) * 10 + u32::from(digits[i + 1]);
-    let (hour, min, sec) = (pair(0), pair(2), pair(4));
+    let [hour, min, sec] = pairs([h0, h1, mi0, mi1, s0, s1])?;
     let (millis, zone) = match tail {
         [b'.', fraction @ ..] => {
             let digits = fraction.iter().take_while(|c| c.is_ascii_digit()).count();
@@ -54,7 +49,7 @@ pub fn parse_timestamp(s: &str, tz: TimeZone) -> Option<Millis> {
         }
         [b'Z'] => 0,
         [sign @ (b'+' | b'-'), h0, h1, b':', m0, m1] => {
-            let (h, m) = (two_digits(h0, h1)?, two_digits(m0, m1)?);
+            let [h, m] = pairs([h0, h1, m0, m1])?;
             if h > 23 || m > 59 {
                 return None;
             }
@@ -115,13 +110,9 @@ impl Date {
         let [y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1] = *b else {
             return None;
         };
-        let digits = [y0, y1, y2, y3, mo0, mo1, d0, d1].map(|c| c.wrapping_sub(b'0'));
-        if digits.iter().fold(0, |max, &d| max.max(d)) > 9 {
-            return None;
-        }
-        let pair = |i: usize| u32::from(digits[i]) * 10 + u32::from(digits[i + 1]);
+        let [century, of_century, month, day] = pairs([y0, y1, y2, y3, mo0, mo1, d0, d1])?;
         // The four-digit year is in range; month and day are checked as chrono would.
-        let (year, month, day) = ((pair(0) * 100 + pair(2)) as i32, pair(4), pair(6));
+        let year = (century * 100 + of_century) as i32;
         if !(1..=12).contains(&month) || day == 0 || i64::from(day) > days_in_month(year, month) {
             return None;
         }
@@ -135,10 +126,17 @@ impl Date {
     }
 }
 
-/// The two-digit number of two ASCII digits.
-fn two_digits(tens: u8, units: u8) -> Option<u32> {
-    let (tens, units) = (tens.wrapping_sub(b'0'), units.wrapping_sub(b'0'));
-    (tens < 10 && units < 10).then(|| u32::from(tens) * 10 + u32::from(units))
+/// The two-digit numbers written by `N` ASCII digits (`M` = `N / 2`), all checked at
+/// once; `None` if any is not a digit.
+fn pairs<const N: usize, const M: usize>(chars: [u8; N]) -> Option<[u32; M]> {
+    debug_assert_eq!(N, 2 * M);
+    let d = chars.map(|c| c.wrapping_sub(b'0'));
+    if d.iter().fold(0, |max, &d| max.max(d)) > 9 {
+        return None;
+    }
+    Some(std::array::from_fn(|i| {
+        u32::from(d[2 * i]) * 10 + u32::from(d[2 * i + 1])
+    }))
 }
 
 #[cfg(test)]
