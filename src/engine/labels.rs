@@ -55,12 +55,7 @@ impl Interner {
     /// The id of `name` with one more reference (a new id if it was not held).
     pub fn intern(&mut self, name: &str) -> LabelId {
         let h = hash(name);
-        let entries = &self.entries;
-        if let Some(&id) = self.index.find(h, |&id| {
-            entries[id as usize]
-                .as_ref()
-                .is_some_and(|e| same(e.name.as_bytes(), name.as_bytes()))
-        }) {
+        if let Some(&id) = self.index.find(h, |&id| self.is(id, name)) {
             if let Some(e) = self.entries[id as usize].as_mut() {
                 e.refs += 1;
             }
@@ -87,20 +82,16 @@ impl Interner {
         id
     }
 
-    /// Whether `id` is the id of `name` (a guess checked without hashing).
+    /// Whether `id` is the id of `name`: what a look-up by hash checks of each id it
+    /// finds, and what a guessed id is checked by without hashing.
     pub fn is(&self, id: LabelId, name: &str) -> bool {
         matches!(self.entries.get(id as usize), Some(Some(e)) if same(e.name.as_bytes(), name.as_bytes()))
     }
 
     /// The id of `name` if it is held, without taking a reference.
     pub fn get(&self, name: &str) -> Option<LabelId> {
-        let entries = &self.entries;
         self.index
-            .find(hash(name), |&id| {
-                entries[id as usize]
-                    .as_ref()
-                    .is_some_and(|e| same(e.name.as_bytes(), name.as_bytes()))
-            })
+            .find(hash(name), |&id| self.is(id, name))
             .copied()
     }
 
